@@ -35,6 +35,8 @@ __all__ = [
 # the Data Integrity ones live under the security vocabulary.
 PROBLEM_TYPE_BASE = "https://www.w3.org/TR/vc-data-model#"
 SECURITY_PROBLEM_TYPE_BASE = "https://w3id.org/security#"
+# DID Resolution names its errors in camelCase (invalidDid, notFound, ...).
+DID_PROBLEM_TYPE_BASE = "https://www.w3.org/ns/did#"
 
 # Numeric codes that VC Data Model 2.0 and Data Integrity 1.0 assign.
 _NUMERIC_CODES = {
@@ -50,6 +52,8 @@ _NUMERIC_CODES = {
 }
 
 _SECURITY_CODES = {
+    "INVALID_VERIFICATION_METHOD",
+    "INVALID_RELATIONSHIP_FOR_VERIFICATION_METHOD",
     "PROOF_GENERATION_ERROR",
     "PROOF_VERIFICATION_ERROR",
     "PROOF_TRANSFORMATION_ERROR",
@@ -62,6 +66,8 @@ def problem_type_url(code: str) -> str:
     """Return the problem type URL for a spec problem code."""
     if code in _SECURITY_CODES:
         return SECURITY_PROBLEM_TYPE_BASE + code
+    if code[:1].islower():
+        return DID_PROBLEM_TYPE_BASE + code
     return PROBLEM_TYPE_BASE + code
 
 

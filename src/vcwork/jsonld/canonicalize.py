@@ -16,9 +16,7 @@ from .loader import BundledDocumentLoader, default_loader
 __all__ = ["canonicalize"]
 
 
-def canonicalize(
-    document: Any, *, loader: BundledDocumentLoader | None = None
-) -> str:
+def canonicalize(document: Any, *, loader: BundledDocumentLoader | None = None) -> str:
     """Return the RDFC-1.0 canonical N-Quads of a JSON-LD document.
 
     Raises :class:`ProofTransformationError` when the document cannot be
