@@ -257,16 +257,22 @@ def demo(
 
 def _run(func: Callable[[], Any]) -> int:
     """Run the Typer app and turn errors into the documented exit codes."""
-    import click
+    from typer.exceptions import TyperException
 
     try:
         code = func()
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else EXIT_INVALID_INPUT
-    except click.ClickException as e:
-        e.show()
+    except typer.Exit as e:
+        return e.exit_code
+    except TyperException as e:
+        show = getattr(e, "show", None)
+        if callable(show):
+            show()
+        else:
+            typer.echo(f"error: {e.format_message()}", err=True)
         return EXIT_INVALID_INPUT
-    except click.exceptions.Abort:
+    except typer.Abort:
         typer.echo("aborted", err=True)
         return 130
     except InputError as e:

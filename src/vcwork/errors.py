@@ -1,7 +1,7 @@
 """Errors and problem details named by the specifications.
 
 Every error carries a ``code``: a problem type from the VC Data Model 2.0
-(section 7.1, "Problem Details"), Data Integrity 1.0 (section 2.5,
+(section 7.1, "Problem Details"), Data Integrity 1.0 (section 4.7,
 "Processing Errors"), Bitstring Status List 1.0 or DID Resolution. Public
 ``verify_*`` functions collect these as :class:`Problem` values instead of
 raising them.

@@ -77,7 +77,7 @@ class VectorResolver:
         did, _, fragment = did_url.partition("#")
         if not did.startswith("did:key:") or fragment != did[len("did:key:") :]:
             raise DidResolutionError(
-                f"test resolver knows no verification method {did_url!r}",
+                f"the test resolver has no verification method {did_url!r}",
                 error="notFound",
                 property="verificationMethod",
                 value=did_url,

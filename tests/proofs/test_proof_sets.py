@@ -123,7 +123,7 @@ def test_chain_fails_when_previous_proof_fails(resolver: VectorResolver) -> None
     )
     result = verify(document, resolver=resolver, now=VERIFICATION_TIME)
     assert not result.verified
-    # Proof 3 signed over proof 1, so both fail; proof 4 chains to proof 3.
+    # Proof 3 signed over proof 1, so both fail. Proof 4 chains to proof 3.
     verified = [proof_result.verified for proof_result in result.results]
     assert verified == [False, True, False, False]
     assert result.results[3].problems[-1].property == "proof[3].previousProof"

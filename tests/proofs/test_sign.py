@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from vcwork.errors import ProofGenerationError
+from vcwork.errors import ProofGenerationError, ProofTransformationError
 from vcwork.keys import Ed25519KeyPair
 from vcwork.proofs import (
     CryptosuiteVerificationResult,
@@ -250,3 +250,11 @@ def _check_uppercase_suite(suite: _UpperCaseSuite, resolver: VectorResolver) -> 
 def test_duplicate_registration_raises() -> None:
     with pytest.raises(ValueError, match="eddsa-rdfc-2022"):
         register_cryptosuite(get_cryptosuite("eddsa-rdfc-2022"))
+
+
+def test_rdfc_empty_dataset_raises() -> None:
+    # No term of this document is defined, so its RDF dataset is empty.
+    document = {"@context": {"@version": 1.1}, "name": "nothing defined"}
+    with pytest.raises(ProofTransformationError) as raised:
+        sign(document, _key_pair_with_id())
+    assert raised.value.property == "@context"

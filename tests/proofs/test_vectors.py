@@ -14,7 +14,7 @@ from vcwork.proofs.eddsa import encode_proof_value, hashing
 
 from .conftest import VectorResolver, load_json, load_key_pair, load_text
 
-# The vectors were created in 2023; verify them at a fixed time after that.
+# The vectors were created in 2023, so they are verified at a fixed later time.
 VERIFICATION_TIME = datetime(2025, 1, 1, tzinfo=UTC)
 
 

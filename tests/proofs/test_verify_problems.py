@@ -85,7 +85,7 @@ def _leaf_cases() -> Iterator[Any]:
             yield pytest.param(file, path, id=f"{vector_id}:{label}")
 
 
-# Changing a proof property fails in its own way; claims fail the signature.
+# A changed proof property fails its own check. A changed claim fails the signature.
 PROOF_PROPERTY_CODES = {
     "created": "MALFORMED_VALUE_ERROR",
     "verificationMethod": "notFound",
@@ -438,3 +438,12 @@ def test_verify_does_not_modify_document(resolver: VectorResolver) -> None:
     original = copy.deepcopy(document)
     _verify(document, resolver)
     assert document == original
+
+
+def test_rdfc_document_without_context_fails(resolver: VectorResolver) -> None:
+    document = load_json("eddsa-rdfc-2022/signedDataInt.json")
+    del document["@context"]
+    result = _verify(document, resolver)
+    assert not result.verified
+    assert _codes(result) == ["PROOF_TRANSFORMATION_ERROR"]
+    assert result.problems[0].property == "@context"

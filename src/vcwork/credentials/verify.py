@@ -27,6 +27,7 @@ from ..jsonld.loader import BundledDocumentLoader
 from .model import (
     credential_subject_ids,
     issuer_id,
+    types_of,
     validate_credential,
     validate_presentation,
     validity_period,
@@ -432,10 +433,14 @@ def _check_holder_binding(holder: str | None, controllers: list[str]) -> Check:
 def _check_subject_binding(
     holder: str, results: tuple[VerificationResult, ...], required: bool
 ) -> Check:
+    # An endorsement's subject is the program or achievement it vouches for,
+    # never the holder, so it is left out of this check.
     foreign = [
         r.document.get("id", f"credential {i}")
         for i, r in enumerate(results)
-        if r.document is not None and holder not in credential_subject_ids(r.document)
+        if r.document is not None
+        and "EndorsementCredential" not in types_of(r.document)
+        and holder not in credential_subject_ids(r.document)
     ]
     if not foreign:
         return Check(

@@ -157,9 +157,9 @@ def _decode_public_key(did: str, multibase_value: str) -> bytes:
             value=did,
         ) from e
     if multicodec != _ED25519_PUB:
-        name = _KNOWN_MULTICODECS.get(multicodec, "an unknown key type")
+        name = _KNOWN_MULTICODECS.get(multicodec, "unknown")
         raise DidResolutionError(
-            f"{did!r} encodes a {name} key (multicodec {multicodec:#x}); vcwork "
+            f"{did!r} encodes a key of type {name} (multicodec {multicodec:#x}); vcwork "
             "resolves only Ed25519 did:key DIDs (multicodec 0xed, 'z6Mk...')",
             error="unsupportedPublicKeyType",
             value=did,

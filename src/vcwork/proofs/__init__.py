@@ -7,14 +7,7 @@ in one module each and are looked up through :mod:`vcwork.proofs.suites`.
 
 from __future__ import annotations
 
-from .data_integrity import (
-    CLOCK_SKEW,
-    ProofResult,
-    ProofSetResult,
-    VerificationMethodResolver,
-    sign,
-    verify,
-)
+from .data_integrity import sign
 from .suites import (
     Cryptosuite,
     CryptosuiteVerificationResult,
@@ -24,6 +17,13 @@ from .suites import (
     register_cryptosuite,
     registered_cryptosuites,
     unregister_cryptosuite,
+)
+from .verification import (
+    CLOCK_SKEW,
+    ProofResult,
+    ProofSetResult,
+    VerificationMethodResolver,
+    verify,
 )
 
 __all__ = [

@@ -50,7 +50,7 @@ def hashing(transformed_document: str, canonical_proof_config: str) -> bytes:
     This is the Hashing algorithm of all three suites. Both inputs are
     encoded as UTF-8 before hashing.
     """
-    # Steps 1-2: hash each canonical form; each digest is 32 bytes.
+    # Steps 1-2: hash each canonical form into a 32-byte digest.
     proof_config_hash = hashlib.sha256(canonical_proof_config.encode("utf-8"))
     transformed_document_hash = hashlib.sha256(transformed_document.encode("utf-8"))
     # Step 3: the proof configuration hash comes first.
@@ -140,8 +140,8 @@ def with_context(
     """
     if "@context" not in document:
         raise ProofGenerationError(
-            f"{suite_name} signs JSON-LD but the document has no @context; "
-            f"add one, for example {VC_V2_CONTEXT!r}",
+            f"{suite_name} signs JSON-LD but the document has no @context. "
+            f"Add one, for example {VC_V2_CONTEXT!r}",
             property="@context",
         )
     contexts = context_urls(document["@context"])

@@ -138,7 +138,7 @@ class EddsaJcs2022:
         # the type PROOF_VERIFICATION_ERROR.
         self._check_suite(options, ProofVerificationError)
         # Step 2: JCS.
-        return _jcs(unsecured_document, what="document")
+        return _jcs(unsecured_document, name="document")
 
     def proof_configuration(self, options: Mapping[str, Any]) -> str:
         """Proof Configuration (section 3.3.5): the RFC 8785 form of the options."""
@@ -153,7 +153,7 @@ class EddsaJcs2022:
             except MalformedValueError as e:
                 raise ProofGenerationError(e.detail, property="created") from e
         # Step 4: JCS.
-        return _jcs(proof_config, what="proof configuration")
+        return _jcs(proof_config, name="proof configuration")
 
     def _check_suite(
         self, options: Mapping[str, Any], error: type[VcworkError]
@@ -185,10 +185,10 @@ class EddsaJcs2022:
             )
 
 
-def _jcs(value: Mapping[str, Any], *, what: str) -> str:
+def _jcs(value: Mapping[str, Any], *, name: str) -> str:
     try:
         return rfc8785.dumps(dict(value)).decode("utf-8")
     except rfc8785.CanonicalizationError as e:
         raise ProofTransformationError(
-            f"the {what} cannot be canonicalized with JCS (RFC 8785): {e}"
+            f"the {name} cannot be canonicalized with JCS (RFC 8785): {e}"
         ) from e

@@ -3,8 +3,8 @@
 Data Integrity EdDSA Cryptosuites v1.0, section 3.2 "eddsa-rdfc-2022": the
 document and the proof configuration are canonicalized with RDFC-1.0, hashed
 with SHA-256 and signed with Ed25519. The proof configuration gets the
-document's ``@context`` before canonicalization; the stored proof does not
-carry it.
+document's ``@context`` before canonicalization, but the stored proof does
+not carry it.
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ class EddsaRdfc2022:
         if not canonical_document:
             raise ProofTransformationError(
                 "the document produced no RDF statements, so a proof would "
-                "protect nothing; check that its @context defines its terms",
+                "protect nothing. Check that its @context defines its terms",
                 property="@context",
             )
         return canonical_document

@@ -128,14 +128,14 @@ def register_cryptosuite(suite: Cryptosuite, *, replace: bool = False) -> None:
     with _registry_lock:
         if key in _registry and not replace:
             raise ValueError(
-                f"a cryptosuite named {key!r} is already registered; "
-                "pass replace=True to override it"
+                f"a cryptosuite named {key!r} is already registered. "
+                "Pass replace=True to override it"
             )
         _registry[key] = suite
 
 
 def unregister_cryptosuite(name: str) -> None:
-    """Remove the suite registered as ``name``; an unknown name is ignored."""
+    """Remove the suite registered as ``name``, ignoring an unknown name."""
     _load_builtin_cryptosuites()
     with _registry_lock:
         _registry.pop(name, None)
@@ -158,7 +158,7 @@ def get_cryptosuite(name: str) -> Cryptosuite:
     suite = _registry.get(name)
     if suite is None:
         raise ProofGenerationError(
-            f"unknown cryptosuite {name!r}; registered cryptosuites are "
+            f"unknown cryptosuite {name!r}. Registered cryptosuites are "
             f"{', '.join(sorted(_registry))}",
             property="cryptosuite",
             value=name,
