@@ -98,7 +98,9 @@ def endorsement(catalog: ProgramCatalog) -> dict[str, Any]:
     certificate = catalog.get("pre-apprenticeship-certificate").achievement
     return endorsement_credential(
         id="urn:uuid:00000000-0000-4000-8000-0000000000e1",
-        issuer=Profile(id="did:web:carpenters-local.example.org", name="Carpenters Local"),
+        issuer=Profile(
+            id="did:web:carpenters-local.example.org", name="Carpenters Local"
+        ),
         subject=EndorsementSubject(
             id=certificate.id,
             endorsement_comment="We accept this certificate for direct entry.",

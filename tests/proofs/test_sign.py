@@ -21,7 +21,7 @@ from vcwork.proofs import (
     unregister_cryptosuite,
     verify,
 )
-from vcwork.proofs.dates import format_date_time_stamp, parse_date_time_stamp
+from vcwork.dates import format_datetime, parse_datetime
 
 from .conftest import VectorResolver, load_json, load_key_pair
 
@@ -41,7 +41,7 @@ def test_created_defaults_to_current_second() -> None:
     signed = sign(load_json("common/unsigned.json"), _key_pair_with_id())
     created = signed["proof"]["created"]
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", created)
-    assert parse_date_time_stamp(created, property="created").tzinfo is not None
+    assert parse_datetime(created, property="created").tzinfo is not None
 
 
 def test_verification_method_defaults_to_key_id() -> None:
@@ -187,9 +187,9 @@ def test_rdfc_without_context_raises() -> None:
     assert raised.value.property == "@context"
 
 
-def test_format_date_time_stamp_naive_is_utc() -> None:
+def test_format_datetime_naive_is_utc() -> None:
     assert (
-        format_date_time_stamp(datetime(2024, 1, 2, 3, 4, 5)) == "2024-01-02T03:04:05Z"
+        format_datetime(datetime(2024, 1, 2, 3, 4, 5)) == "2024-01-02T03:04:05Z"
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import MalformedValueError, ProofGenerationError, VcworkError
 from ..jsonld import BundledDocumentLoader
 from ..keys import Ed25519KeyPair
-from .dates import format_date_time_stamp, parse_date_time_stamp
+from ..dates import format_datetime, parse_datetime
 from .suites import Cryptosuite, get_cryptosuite
 
 __all__ = ["REQUIRED_PROOF_PROPERTIES", "matching_proofs", "sign"]
@@ -159,9 +159,9 @@ def _proof_options(
 
 def _timestamp_option(value: datetime | str, property: str) -> str:
     if isinstance(value, datetime):
-        return format_date_time_stamp(value)
+        return format_datetime(value)
     try:
-        parse_date_time_stamp(value, property=property)
+        parse_datetime(value, property=property)
     except MalformedValueError as e:
         raise ProofGenerationError(e.detail, property=property, value=value) from e
     return value

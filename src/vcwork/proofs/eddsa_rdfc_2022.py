@@ -20,7 +20,7 @@ from ..errors import (
 )
 from ..jsonld import BundledDocumentLoader, canonicalize
 from ..keys import Ed25519KeyPair
-from .dates import parse_date_time_stamp
+from ..dates import parse_datetime
 from .eddsa import (
     DATA_INTEGRITY_V1_CONTEXT,
     DATA_INTEGRITY_V2_CONTEXT,
@@ -173,7 +173,7 @@ class EddsaRdfc2022:
         # Step 3: created, when present, must be an XML Schema dateTime.
         if "created" in proof_config:
             try:
-                parse_date_time_stamp(proof_config["created"], property="created")
+                parse_datetime(proof_config["created"], property="created")
             except MalformedValueError as e:
                 raise ProofGenerationError(e.detail, property="created") from e
         # Step 4: the proof configuration uses the document's @context.

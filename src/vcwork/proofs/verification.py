@@ -29,7 +29,7 @@ from ..errors import (
 )
 from ..jsonld import BundledDocumentLoader
 from .data_integrity import REQUIRED_PROOF_PROPERTIES, matching_proofs
-from .dates import format_date_time_stamp, parse_date_time_stamp
+from ..dates import format_datetime, parse_datetime
 from .suites import (
     DATA_INTEGRITY_PROOF,
     Cryptosuite,
@@ -410,7 +410,7 @@ def _check_timestamps(
         if name not in proof:
             continue
         try:
-            moment = parse_date_time_stamp(proof[name], property=f"{path}.{name}")
+            moment = parse_datetime(proof[name], property=f"{path}.{name}")
         except MalformedValueError as e:
             problems.append(e.to_problem())
             continue
@@ -418,7 +418,7 @@ def _check_timestamps(
             problems.append(
                 ProofVerificationError(
                     f"{path}.created is {proof[name]}, which is in the future "
-                    f"(now is {format_date_time_stamp(now)})",
+                    f"(now is {format_datetime(now)})",
                     property=f"{path}.created",
                     value=proof[name],
                 ).to_problem()
@@ -427,7 +427,7 @@ def _check_timestamps(
             problems.append(
                 ProofVerificationError(
                     f"{path} expired at {proof[name]} "
-                    f"(now is {format_date_time_stamp(now)})",
+                    f"(now is {format_datetime(now)})",
                     property=f"{path}.expires",
                     value=proof[name],
                 ).to_problem()
