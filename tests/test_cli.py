@@ -11,9 +11,12 @@ from typing import Any
 import pytest
 
 
-def vcwork(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def vcwork(
+    *args: str | Path, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "vcwork", *map(str, args)],
+        check=False,
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -109,16 +112,28 @@ def test_keys_issue_present_verify(tmp_path: Path) -> None:
     }
     (tmp_path / "cred.json").write_text(json.dumps(credential))
     issued = vcwork(
-        "issue", tmp_path / "cred.json", "--key", tmp_path / "issuer.json",
-        "--out", tmp_path / "signed.json",
+        "issue",
+        tmp_path / "cred.json",
+        "--key",
+        tmp_path / "issuer.json",
+        "--out",
+        tmp_path / "signed.json",
     )
     assert issued.returncode == 0, issued.stderr
     signed = json.loads((tmp_path / "signed.json").read_text())
     assert signed["issuer"] == issuer_did
 
     presented = vcwork(
-        "present", tmp_path / "signed.json", "--key", tmp_path / "holder.json",
-        "--challenge", "abc", "--domain", "jobs.example", "--out", tmp_path / "vp.json",
+        "present",
+        tmp_path / "signed.json",
+        "--key",
+        tmp_path / "holder.json",
+        "--challenge",
+        "abc",
+        "--domain",
+        "jobs.example",
+        "--out",
+        tmp_path / "vp.json",
     )
     assert presented.returncode == 0, presented.stderr
     verified = vcwork(
@@ -144,6 +159,8 @@ def test_did_resolve_did_key() -> None:
 
 
 def test_did_resolve_rejects_other_key_types() -> None:
-    result = vcwork("did", "resolve", "did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme")
+    result = vcwork(
+        "did", "resolve", "did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme"
+    )
     assert result.returncode == 2
     assert "Ed25519" in result.stderr

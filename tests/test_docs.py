@@ -18,4 +18,4 @@ def test_docs_examples_run(page: str) -> None:
     namespace: dict[str, object] = {}
     for index, block in enumerate(blocks):
         code = compile(block, f"docs/{page}#example-{index + 1}", "exec")
-        exec(code, namespace)  # noqa: S102 - our own documentation
+        exec(code, namespace)

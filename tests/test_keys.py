@@ -72,8 +72,10 @@ def test_repr_hides_secret(vector_pair: dict[str, str]) -> None:
 
 def test_mismatched_public_key_error_hides_secret(vector_pair: dict[str, str]) -> None:
     other = Ed25519KeyPair.generate().public_key_multibase
-    data = {"secretKeyMultibase": vector_pair["privateKeyMultibase"],
-            "publicKeyMultibase": other}
+    data = {
+        "secretKeyMultibase": vector_pair["privateKeyMultibase"],
+        "publicKeyMultibase": other,
+    }
     with pytest.raises(InvalidKeyError) as raised:
         Ed25519KeyPair.from_multikey(data)
     assert vector_pair["privateKeyMultibase"] not in str(raised.value)

@@ -40,6 +40,7 @@ did_app = typer.Typer(help="Create and resolve DIDs.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(did_app, name="did")
 
+
 class InputError(Exception):
     """A problem with the command's input, reported with exit code 2."""
 
@@ -101,7 +102,10 @@ def _parse_now(value: str | None) -> datetime | None:
 @keys_app.command("generate")
 def keys_generate(
     out: Path = typer.Option(
-        ..., "--out", "-o", help="File to write the key pair to (created with mode 600)."
+        ...,
+        "--out",
+        "-o",
+        help="File to write the key pair to (created with mode 600).",
     ),
 ) -> None:
     """Generate an Ed25519 key pair with a did:key identifier."""
@@ -138,10 +142,14 @@ def _web_options() -> Any:
 @did_app.command("web-document")
 def did_web_document(
     did: str = typer.Argument(..., help="The did:web DID, e.g. did:web:example.org"),
-    key: Path = typer.Option(..., "--key", help="Key pair file from 'vcwork keys generate'."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Where to write did.json."),
+    key: Path = typer.Option(
+        ..., "--key", help="Key pair file from 'vcwork keys generate'."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Where to write did.json."
+    ),
 ) -> None:
-    """Write the did:web document to serve at the DID's URL, listing the key's public part."""
+    """Write the did:web DID document that lists the key's public part."""
     from .did import create_did_web_document, did_web_to_url
 
     key_pair = _load_key_pair(key)
@@ -162,7 +170,9 @@ def issue(
         "--cryptosuite",
         help="eddsa-rdfc-2022, eddsa-jcs-2022 or Ed25519Signature2020.",
     ),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Output file (default stdout)."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Output file (default stdout)."
+    ),
 ) -> None:
     """Sign a credential with the issuer's key (Data Integrity proof)."""
     from .credentials import issue_credential
@@ -183,7 +193,9 @@ def present(
     key: Path = typer.Option(..., "--key", help="Holder key pair file."),
     challenge: str = typer.Option(..., "--challenge", help="The verifier's challenge."),
     domain: str | None = typer.Option(None, "--domain", help="The verifier's domain."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Output file (default stdout)."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Output file (default stdout)."
+    ),
 ) -> None:
     """Create a presentation of credentials signed by the holder for one verifier."""
     from .credentials import create_presentation, sign_presentation
@@ -209,7 +221,7 @@ def verify(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Verify a credential or presentation and print a report; exit 1 if not verified."""
+    """Verify a credential or presentation; exit 1 when it does not verify."""
     from .credentials import parse_document, verify_credential, verify_presentation
     from .errors import ParsingError
 
@@ -246,7 +258,10 @@ def verify(
 @app.command("demo")
 def demo(
     out: Path = typer.Option(
-        Path("vcwork-demo"), "--out", "-o", help="Folder for everything the demo writes."
+        Path("vcwork-demo"),
+        "--out",
+        "-o",
+        help="Folder for everything the demo writes.",
     ),
 ) -> None:
     """Run the construction pre-apprenticeship program end to end."""
@@ -285,7 +300,7 @@ def _run(func: Callable[[], Any]) -> int:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         return 130
-    except Exception as e:  # noqa: BLE001 - last resort, so users never see a traceback
+    except Exception as e:
         typer.echo(
             f"internal error: {type(e).__name__}: {e}. This is a bug in vcwork; "
             "please report it with the command and input that caused it.",

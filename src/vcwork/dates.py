@@ -9,7 +9,7 @@ read as UTC.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .errors import MalformedValueError
 
@@ -22,14 +22,14 @@ _DATETIME = re.compile(
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def format_datetime(moment: datetime) -> str:
     """Format as ``YYYY-MM-DDTHH:MM:SSZ``, the form Data Integrity proofs use."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_datetime(

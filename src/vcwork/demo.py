@@ -96,7 +96,9 @@ def _award(
         id=participant_did,
         achievement=entry.achievement,
         result=[Result(status="Completed")],
-        evidence=[Evidence(name=f"{entry.achievement.name}: evidence", narrative=narrative)],
+        evidence=[
+            Evidence(name=f"{entry.achievement.name}: evidence", narrative=narrative)
+        ],
         activity_end_date=now,
     )
     credential = open_badge_credential(
@@ -133,7 +135,7 @@ def run_demo(out: Path) -> VerificationResult:
             key.export_multikey(include_secret=True),
             secret=True,
         )
-        _detail(f"{name:21} {key.controller[:40]}...  key: {path}")
+        _detail(f"{name:21} {str(key.controller)[:40]}...  key: {path}")
 
     _say(2, "Define the program's achievements with competency statements")
     issuer = Profile(
@@ -183,7 +185,7 @@ def run_demo(out: Path) -> VerificationResult:
     challenge = secrets.token_urlsafe(16)
     _detail(f"employer challenge {challenge}, domain {EMPLOYER_DOMAIN}")
     presentation = sign_presentation(
-        create_presentation(credentials + [endorsement], holder=participant_did),
+        create_presentation([*credentials, endorsement], holder=participant_did),
         participant_key,
         challenge=challenge,
         domain=EMPLOYER_DOMAIN,

@@ -15,20 +15,20 @@ from typing import Any
 
 __all__ = [
     "PROBLEM_TYPE_BASE",
-    "Problem",
-    "VcworkError",
-    "ParsingError",
     "CryptographicSecurityError",
-    "MalformedValueError",
-    "RangeError",
-    "ProofGenerationError",
-    "ProofVerificationError",
-    "ProofTransformationError",
-    "InvalidDomainError",
-    "InvalidChallengeError",
-    "DocumentLoaderError",
     "DidResolutionError",
+    "DocumentLoaderError",
+    "InvalidChallengeError",
+    "InvalidDomainError",
     "InvalidKeyError",
+    "MalformedValueError",
+    "ParsingError",
+    "Problem",
+    "ProofGenerationError",
+    "ProofTransformationError",
+    "ProofVerificationError",
+    "RangeError",
+    "VcworkError",
 ]
 
 # VC Data Model 2.0, section 7.1: problem types are URLs under this base;

@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from .errors import InvalidKeyError
 
 __all__ = [
-    "ED25519_PUB_PREFIX",
     "ED25519_PRIV_PREFIX",
+    "ED25519_PUB_PREFIX",
     "Ed25519KeyPair",
     "Ed25519PublicKeyMaterial",
     "decode_public_key_multibase",
@@ -137,7 +137,7 @@ class Ed25519KeyPair:
     published as (``did:key:z6Mk...#z6Mk...``, for example).
     """
 
-    __slots__ = ("_private", "public_key", "id", "controller")
+    __slots__ = ("_private", "controller", "id", "public_key")
 
     def __init__(
         self,
@@ -214,7 +214,11 @@ class Ed25519KeyPair:
 
     @classmethod
     def from_jwk(
-        cls, jwk: dict[str, Any], *, id: str | None = None, controller: str | None = None
+        cls,
+        jwk: dict[str, Any],
+        *,
+        id: str | None = None,
+        controller: str | None = None,
     ) -> Ed25519KeyPair:
         public = Ed25519PublicKeyMaterial.from_jwk(jwk)
         d = jwk.get("d")

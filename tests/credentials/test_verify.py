@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -20,7 +20,7 @@ from vcwork.credentials import (
 from vcwork.did import create_did_key
 from vcwork.errors import MalformedValueError
 
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 CREATED = "2026-05-01T09:00:00Z"
 
 
@@ -102,7 +102,7 @@ def test_tampered_claim_fails_signature(signed: dict[str, Any]) -> None:
 
 
 def test_expired_credential_is_range_error(signed: dict[str, Any]) -> None:
-    later = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    later = datetime(2030, 1, 1, tzinfo=UTC)
     result = verify_credential(signed, now=later)
     assert not result.verified
     assert "RANGE_ERROR" in result.problem_codes
@@ -111,13 +111,15 @@ def test_expired_credential_is_range_error(signed: dict[str, Any]) -> None:
 
 
 def test_not_yet_valid_is_range_error(signed: dict[str, Any]) -> None:
-    earlier = datetime(2026, 4, 1, tzinfo=timezone.utc)
+    earlier = datetime(2026, 4, 1, tzinfo=UTC)
     result = verify_credential(signed, now=earlier)
     assert "RANGE_ERROR" in result.problem_codes
 
 
 def test_missing_proof_is_reported(issuer: Any, holder: Any) -> None:
-    result = verify_credential(_credential(issuer.controller, holder.controller), now=NOW)
+    result = verify_credential(
+        _credential(issuer.controller, holder.controller), now=NOW
+    )
     assert not result.verified
     assert "CRYPTOGRAPHIC_SECURITY_ERROR" in result.problem_codes
 
@@ -203,9 +205,15 @@ def test_invalid_credential_rejected_at_issue(
 def test_presentation_round_trip(signed: dict[str, Any], holder: Any) -> None:
     presentation = create_presentation([signed], holder=holder.controller)
     vp = sign_presentation(
-        presentation, holder, challenge="c-123", domain="employer.example", created=CREATED
+        presentation,
+        holder,
+        challenge="c-123",
+        domain="employer.example",
+        created=CREATED,
     )
-    result = verify_presentation(vp, challenge="c-123", domain="employer.example", now=NOW)
+    result = verify_presentation(
+        vp, challenge="c-123", domain="employer.example", now=NOW
+    )
     assert result.verified, result.to_json()
     assert result.check("holder_binding").outcome == "passed"  # type: ignore[union-attr]
     assert result.check("subject_binding").outcome == "passed"  # type: ignore[union-attr]
@@ -229,7 +237,9 @@ def test_presentation_wrong_domain(signed: dict[str, Any], holder: Any) -> None:
     assert "INVALID_DOMAIN_ERROR" in result.problem_codes
 
 
-def test_presentation_signed_by_someone_else(signed: dict[str, Any], holder: Any) -> None:
+def test_presentation_signed_by_someone_else(
+    signed: dict[str, Any], holder: Any
+) -> None:
     thief = create_did_key()[0]
     presentation = create_presentation([signed], holder=holder.controller)
     vp = sign_presentation(presentation, thief, challenge="c-1", created=CREATED)
@@ -238,7 +248,9 @@ def test_presentation_signed_by_someone_else(signed: dict[str, Any], holder: Any
     assert result.check("holder_binding").outcome == "failed"  # type: ignore[union-attr]
 
 
-def test_presentation_with_tampered_credential(signed: dict[str, Any], holder: Any) -> None:
+def test_presentation_with_tampered_credential(
+    signed: dict[str, Any], holder: Any
+) -> None:
     tampered = copy.deepcopy(signed)
     tampered["credentialSubject"]["achievement"]["criteria"]["narrative"] = "Nothing."
     presentation = create_presentation([tampered], holder=holder.controller)
@@ -251,9 +263,9 @@ def test_presentation_with_tampered_credential(signed: dict[str, Any], holder: A
 
 def _leaf_paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     if isinstance(value, dict):
-        return [p for k, v in value.items() for p in _leaf_paths(v, path + (k,))]
+        return [p for k, v in value.items() for p in _leaf_paths(v, (*path, k))]
     if isinstance(value, list):
-        return [p for i, v in enumerate(value) for p in _leaf_paths(v, path + (i,))]
+        return [p for i, v in enumerate(value) for p in _leaf_paths(v, (*path, i))]
     return [path]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from vcwork.dates import format_datetime, parse_datetime
 from vcwork.errors import ProofGenerationError, ProofTransformationError
 from vcwork.keys import Ed25519KeyPair
 from vcwork.proofs import (
@@ -21,7 +22,6 @@ from vcwork.proofs import (
     unregister_cryptosuite,
     verify,
 )
-from vcwork.dates import format_datetime, parse_datetime
 
 from .conftest import VectorResolver, load_json, load_key_pair
 

@@ -102,7 +102,7 @@ def sign_presentation(
     created: datetime | str | None = None,
     loader: BundledDocumentLoader | None = None,
 ) -> dict[str, Any]:
-    """Add the holder's ``authentication`` proof bound to ``challenge`` and ``domain``."""
+    """Add the holder's ``authentication`` proof, bound to challenge and domain."""
     from ..proofs import sign
 
     if not isinstance(challenge, str) or not challenge:

@@ -78,7 +78,9 @@ def credential_subject_ids(credential: dict[str, Any]) -> list[str]:
     subject = credential.get("credentialSubject")
     subjects = subject if isinstance(subject, list) else [subject]
     return [
-        s["id"] for s in subjects if isinstance(s, dict) and isinstance(s.get("id"), str)
+        s["id"]
+        for s in subjects
+        if isinstance(s, dict) and isinstance(s.get("id"), str)
     ]
 
 
@@ -124,23 +126,22 @@ def _check_type(document: dict[str, Any], required: str) -> list[Problem]:
     if not isinstance(value, (str, list)) or (
         isinstance(value, list) and not all(isinstance(v, str) for v in value)
     ):
-        return [
-            _malformed("type", "type must be a string or a list of strings", value)
-        ]
+        return [_malformed("type", "type must be a string or a list of strings", value)]
     if required not in types_of(document):
         return [
-            _malformed(
-                "type", f"type must include {required!r}, got {value!r}", value
-            )
+            _malformed("type", f"type must include {required!r}, got {value!r}", value)
         ]
     return []
 
 
-def _check_optional_url(document: dict[str, Any], prop: str, path: str) -> list[Problem]:
+def _check_optional_url(
+    document: dict[str, Any], prop: str, path: str
+) -> list[Problem]:
     if prop in document and not is_url(document[prop]):
         return [
             _malformed(
-                path, f"{path} must be a URL (e.g. urn:uuid:..., https://...)",
+                path,
+                f"{path} must be a URL (e.g. urn:uuid:..., https://...)",
                 document[prop],
             )
         ]
@@ -174,8 +175,10 @@ def _check_subjects(credential: dict[str, Any]) -> list[Problem]:
         return [_malformed("credentialSubject", "credentialSubject is an empty list")]
     problems = []
     for index, item in enumerate(subjects):
-        path = f"credentialSubject[{index}]" if isinstance(subject, list) else (
-            "credentialSubject"
+        path = (
+            f"credentialSubject[{index}]"
+            if isinstance(subject, list)
+            else ("credentialSubject")
         )
         if not isinstance(item, dict) or not item:
             problems.append(
@@ -189,7 +192,11 @@ def _check_subjects(credential: dict[str, Any]) -> list[Problem]:
 def _check_issuer(credential: dict[str, Any]) -> list[Problem]:
     issuer = credential.get("issuer")
     if issuer is None:
-        return [_malformed("issuer", "issuer is missing; it must be a URL or an object with an id")]
+        return [
+            _malformed(
+                "issuer", "issuer is missing; it must be a URL or an object with an id"
+            )
+        ]
     if isinstance(issuer, dict):
         if not is_url(issuer.get("id")):
             return [
@@ -197,7 +204,9 @@ def _check_issuer(credential: dict[str, Any]) -> list[Problem]:
             ]
         return []
     if not is_url(issuer):
-        return [_malformed("issuer", "issuer must be a URL or an object with an id", issuer)]
+        return [
+            _malformed("issuer", "issuer must be a URL or an object with an id", issuer)
+        ]
     return []
 
 
@@ -243,7 +252,8 @@ def validate_credential(credential: Any) -> list[Problem]:
     if not isinstance(credential, dict):
         return [
             _malformed(
-                "$", f"a credential must be a JSON object, got {type(credential).__name__}"
+                "$",
+                f"a credential must be a JSON object, got {type(credential).__name__}",
             )
         ]
     problems = _check_context(credential)

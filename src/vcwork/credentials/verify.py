@@ -151,10 +151,12 @@ def _check_proofs(
         if r.verified and r.verification_method is not None
     ]
     if result.verified:
-        suites = ", ".join(sorted({r.cryptosuite for r in result.results}))
+        suites = ", ".join(sorted({str(r.cryptosuite) for r in result.results}))
         count = len(result.results)
         noun = "proof" if count == 1 else "proofs"
-        return Check("proof", "passed", f"{count} {noun} verified ({suites})"), controllers
+        return Check(
+            "proof", "passed", f"{count} {noun} verified ({suites})"
+        ), controllers
     return _failed("proof", list(result.problems)), controllers
 
 
@@ -394,7 +396,10 @@ def _presented_credentials(
     items = value if isinstance(value, list) else [value]
     credentials = []
     for index, item in enumerate(items):
-        if isinstance(item, dict) and item.get("type") == "EnvelopedVerifiableCredential":
+        if (
+            isinstance(item, dict)
+            and item.get("type") == "EnvelopedVerifiableCredential"
+        ):
             problem = ParsingError(
                 "enveloped credentials (VC-JOSE/COSE) are not supported; present the "
                 "credential with an embedded Data Integrity proof",

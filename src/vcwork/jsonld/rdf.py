@@ -19,7 +19,7 @@ __all__ = [
     "Term",
 ]
 
-Term: TypeAlias = tuple[str, ...]
+Term: TypeAlias = tuple[str | None, ...]
 Quad: TypeAlias = tuple[Term, Term, Term, Term | None]
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -15,10 +15,10 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from ..dates import format_datetime, parse_datetime
 from ..errors import MalformedValueError, ProofGenerationError, VcworkError
 from ..jsonld import BundledDocumentLoader
 from ..keys import Ed25519KeyPair
-from ..dates import format_datetime, parse_datetime
 from .suites import Cryptosuite, get_cryptosuite
 
 __all__ = ["REQUIRED_PROOF_PROPERTIES", "matching_proofs", "sign"]

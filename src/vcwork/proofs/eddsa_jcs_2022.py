@@ -17,6 +17,7 @@ from typing import Any
 
 import rfc8785
 
+from ..dates import parse_datetime
 from ..errors import (
     MalformedValueError,
     ProofGenerationError,
@@ -26,7 +27,6 @@ from ..errors import (
 )
 from ..jsonld import BundledDocumentLoader
 from ..keys import Ed25519KeyPair
-from ..dates import parse_datetime
 from .eddsa import (
     DATA_INTEGRITY_V1_CONTEXT,
     DATA_INTEGRITY_V2_CONTEXT,

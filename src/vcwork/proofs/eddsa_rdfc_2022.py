@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..dates import parse_datetime
 from ..errors import (
     MalformedValueError,
     ProofGenerationError,
@@ -20,7 +21,6 @@ from ..errors import (
 )
 from ..jsonld import BundledDocumentLoader, canonicalize
 from ..keys import Ed25519KeyPair
-from ..dates import parse_datetime
 from .eddsa import (
     DATA_INTEGRITY_V1_CONTEXT,
     DATA_INTEGRITY_V2_CONTEXT,
