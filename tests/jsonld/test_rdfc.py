@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from vcwork.errors import ParsingError, ProofTransformationError
+from vcwork.jsonld import rdfc
 from vcwork.jsonld.nquads import (
     parse_nquads,
     serialize_nquads,
@@ -211,6 +212,11 @@ def test_iri_is_written_unchanged() -> None:
     assert serialize_term(("I", iri)) == f"<{iri}>"
 
 
+def test_malformed_quad_shape_rejected() -> None:
+    with pytest.raises(ProofTransformationError):
+        serialize_quad((("I", EX + "s"), ("I", EX + "p")))  # type: ignore[arg-type]
+
+
 def test_quad_layout() -> None:
     subject: Term = ("B", "b0")
     default = _quad(subject, _literal("v"))
@@ -248,7 +254,8 @@ def test_lang_string_without_language_rejected() -> None:
 
 
 @pytest.mark.parametrize(
-    "term", [(), ("X", "a"), ("I",), ("I", "a", "b"), ("L", "v"), "I"]
+    "term",
+    [(), ("X", "a"), ("I",), ("I", "a", "b"), ("L", "v"), "I", ("B", "a b"), ("B", "")],
 )
 def test_malformed_term_rejected(term: Any) -> None:
     with pytest.raises(ProofTransformationError):
@@ -449,7 +456,7 @@ def test_repeated_mentions_are_bounded() -> None:
         canonicalize_quads(quads)
 
 
-def test_long_chain_of_equal_nodes_stops_with_domain_error() -> None:
+def test_deep_recursion_raises_domain_error() -> None:
     # A list of 2000 equal items: each middle node shares its first degree hash,
     # and Hash N-Degree Quads walks the chain recursively.
     quads: list[Quad] = [_quad(("I", EX + "s"), ("B", "n0"))]
@@ -470,6 +477,10 @@ def test_long_chain_of_equal_nodes_stops_with_domain_error() -> None:
         (("I", EX + "s"), ("I", EX + "p"), ("I", EX + "o"), _literal("g")),
         (("I", EX + "s"), ("I", EX + "p"), ("I", EX + "o")),
         (("I", EX + "s"), ("I", EX + "p"), ("I", EX + "o b"), None),
+        (("I", 5), ("I", EX + "p"), ("I", EX + "o"), None),
+        (["I", EX + "s"], ("I", EX + "p"), ("I", EX + "o"), None),
+        (("I", EX + "s"), ("I", EX + "p"), ("L", b"v", XSD_STRING, None), None),
+        None,
     ],
 )
 def test_malformed_quad_rejected(quad: Any) -> None:
@@ -477,15 +488,31 @@ def test_malformed_quad_rejected(quad: Any) -> None:
         canonicalize_quads([quad])
 
 
+def test_term_cache_stays_bounded() -> None:
+    quads = [_quad(("I", EX + "s"), _literal(f"value {i}")) for i in range(10_000)]
+
+    assert len(canonical_nquads(quads).splitlines()) == 10_000
+    assert len(rdfc._TERM_TEXT_CACHE) <= rdfc._TERM_TEXT_CACHE_SIZE
+
+
+def test_long_terms_serialized_without_cache() -> None:
+    long_iri = EX + "x" * 1000
+    quad = _quad(("I", long_iri), _literal("v" * 1000))
+
+    for _ in range(2):
+        assert canonical_nquads([quad]) == serialize_quad(quad)
+    assert ("I", long_iri) not in rdfc._TERM_TEXT_CACHE
+
+
 def _relabel_and_shuffle(quads: list[Quad], rng: random.Random) -> list[Quad]:
-    labels = sorted({t[1] for q in quads for t in q if t and t[0] == "B"})
+    labels = sorted({str(t[1]) for q in quads for t in q if t and t[0] == "B"})
     new_labels = [f"r{index}" for index in range(len(labels))]
     rng.shuffle(new_labels)
     mapping = dict(zip(labels, new_labels, strict=True))
 
     def relabel(term: Term | None) -> Any:
         if term is not None and term[0] == "B":
-            return ("B", mapping[term[1]])
+            return ("B", mapping[str(term[1])])
         return term
 
     result: list[Quad] = [

@@ -253,8 +253,15 @@ def test_duplicate_registration_raises() -> None:
 
 
 def test_rdfc_empty_dataset_raises() -> None:
-    # No term of this document is defined, so its RDF dataset is empty.
-    document = {"@context": {"@version": 1.1}, "name": "nothing defined"}
+    # A document with nothing but a context has an empty RDF dataset.
+    document = {"@context": {"@version": 1.1}}
     with pytest.raises(ProofTransformationError) as raised:
         sign(document, _key_pair_with_id())
     assert raised.value.property == "@context"
+
+
+def test_rdfc_undefined_term_raises_naming_it() -> None:
+    document = {"@context": {"@version": 1.1}, "name": "nothing defined"}
+    with pytest.raises(ProofTransformationError) as raised:
+        sign(document, _key_pair_with_id())
+    assert raised.value.property == "name"

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from .canonicalize import canonicalize
+from .context import JsonLdError
 from .loader import BundledDocumentLoader, bundled_contexts_dir, default_loader
+from .rdfc import canonical_nquads, canonicalize_quads
+from .to_rdf import to_rdf
 
 __all__ = [
     "BundledDocumentLoader",
+    "JsonLdError",
     "bundled_contexts_dir",
+    "canonical_nquads",
     "canonicalize",
+    "canonicalize_quads",
     "default_loader",
+    "to_rdf",
 ]

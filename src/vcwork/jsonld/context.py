@@ -2,7 +2,7 @@
 
 Implements the Context Processing, Create Term Definition and IRI Expansion
 algorithms of the JSON-LD 1.1 Processing Algorithms and API
-(https://www.w3.org/TR/json-ld11-api/#context-processing-algorithms); step
+(https://www.w3.org/TR/json-ld11-api/#context-processing-algorithms). Step
 numbers in comments refer to that document.
 
 An :class:`ActiveContext` never changes after it is built. Processing a local
@@ -27,7 +27,9 @@ from ..errors import ProofTransformationError
 from .loader import BundledDocumentLoader
 
 __all__ = [
+    "ABSENT",
     "KEYWORDS",
+    "Absent",
     "ActiveContext",
     "JsonLdError",
     "TermDefinition",
@@ -82,12 +84,17 @@ MAX_REMOTE_CONTEXTS: Final = 10
 # without limit. Beyond them, results are computed but not stored.
 MAX_DERIVED_CONTEXTS: Final = 256
 MAX_CACHED_IRIS: Final = 4096
+MAX_CACHED_IRI_CHECKS: Final = 65536
 
 _KEYWORD_FORM = re.compile(r"@[A-Za-z]+")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 # An absolute IRI as RDF accepts it: a scheme, then no space, control
-# character or character that IRI syntax (RFC 3987) excludes.
-_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|\\^`]*")
+# character or other character that IRI syntax (RFC 3987) excludes, and at
+# most one "#".
+_IRI_CHARACTER = r"[^\x00-\x20<>\"{}|\\^`#]"
+_ABSOLUTE_IRI = re.compile(
+    rf"[A-Za-z][A-Za-z0-9+.\-]*:{_IRI_CHARACTER}*(?:#{_IRI_CHARACTER}*)?"
+)
 # RFC 3986, appendix B.
 _URI_PARTS = re.compile(
     r"(?:([^:/?#]+):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?"
@@ -126,7 +133,7 @@ _CONTEXT_ONLY_KEYS: Final = frozenset(
 )
 
 
-class _Absent:
+class Absent:
     """Marker for a term definition entry that is not present (unlike ``None``)."""
 
     __slots__ = ()
@@ -135,7 +142,7 @@ class _Absent:
         return "ABSENT"
 
 
-ABSENT: Final = _Absent()
+ABSENT: Final = Absent()
 
 
 class JsonLdError(ProofTransformationError):
@@ -162,9 +169,17 @@ def is_keyword_form(value: str) -> bool:
     return _KEYWORD_FORM.fullmatch(value) is not None
 
 
+_absolute_iri_checks: dict[str, bool] = {}
+
+
 def is_absolute_iri(value: str) -> bool:
-    """Return whether ``value`` is a well-formed absolute IRI."""
-    return _ABSOLUTE_IRI.fullmatch(value) is not None
+    """Return whether ``value`` is a well-formed absolute IRI (memoized)."""
+    known = _absolute_iri_checks.get(value)
+    if known is None:
+        known = _ABSOLUTE_IRI.fullmatch(value) is not None
+        if len(_absolute_iri_checks) < MAX_CACHED_IRI_CHECKS:
+            _absolute_iri_checks[value] = known
+    return known
 
 
 def _has_scheme(value: str) -> bool:
@@ -282,8 +297,8 @@ class TermDefinition:
         self.reverse = False
         self.type: str | None = None
         self.container: frozenset[str] = frozenset()
-        self.language: str | None | _Absent = ABSENT
-        self.direction: str | None | _Absent = ABSENT
+        self.language: str | Absent | None = ABSENT
+        self.direction: str | Absent | None = ABSENT
         self.context: Any = ABSENT
         self.context_key: Any = None
         self.base_url: str | None = None
@@ -445,6 +460,7 @@ def _expand_iri(
         return value
     if is_keyword_form(value):
         return None
+
     # Step 3: define the term first when the local context being processed has it.
     if (
         scope is not None
@@ -454,12 +470,14 @@ def _expand_iri(
     ):
         processor.create_term_definition(active, scope, value)
     definition = active.terms.get(value)
+
     # Steps 4 and 5.
     if definition is not None:
         if definition.iri is not None and definition.iri in KEYWORDS:
             return definition.iri
         if vocab:
             return definition.iri
+
     # Step 6: an IRI, a compact IRI or a blank node identifier.
     colon = value.find(":", 1)
     if colon != -1:
@@ -483,9 +501,11 @@ def _expand_iri(
             return prefix_definition.iri + suffix
         if _has_scheme(value):
             return value
+
     # Step 7.
     if vocab and active.vocab is not None:
         return active.vocab + value
+
     # Step 8.
     if document_relative and active.base is not None:
         return resolve_iri(active.base, value)
@@ -573,6 +593,7 @@ class _ContextProcessor:
         # Step 1 (deferred, see above).
         result = active
         owned = False
+
         # Step 2.
         if isinstance(local_context, dict) and "@propagate" in local_context:
             propagate = local_context["@propagate"]  # checked in step 5.11
@@ -583,13 +604,16 @@ class _ContextProcessor:
                     property="@context",
                     value=propagate,
                 )
+
         # Step 3.
         if not propagate and result.previous is None:
             result = active.copy()
             owned = True
             result.previous = active
+
         # Step 4.
         contexts = local_context if isinstance(local_context, list) else [local_context]
+
         # Step 5.
         for context in contexts:
             # Step 5.1: null resets to the initial context.
@@ -606,6 +630,7 @@ class _ContextProcessor:
                 if not propagate:
                     result.previous = previous_result
                 continue
+
             # Step 5.2: a remote context.
             if isinstance(context, str):
                 result = self._process_remote(
@@ -618,6 +643,7 @@ class _ContextProcessor:
                 # The result may be a shared, cached context.
                 owned = False
                 continue
+
             # Step 5.3.
             if not isinstance(context, dict):
                 raise JsonLdError(
@@ -636,6 +662,7 @@ class _ContextProcessor:
                 remote_contexts=remote_contexts,
                 override_protected=override_protected,
             )
+
         # Step 6.
         return result
 
@@ -658,9 +685,11 @@ class _ContextProcessor:
                 property="@context",
                 value=context,
             )
+
         # Step 5.2.2.
         if not validate_scoped and url in remote_contexts:
             return result
+
         # Step 5.2.3.
         if len(remote_contexts) > MAX_REMOTE_CONTEXTS:
             raise JsonLdError(
@@ -674,6 +703,7 @@ class _ContextProcessor:
             cached = result._derived.get(key)
             if cached is not None:
                 return cached
+
         # Steps 5.2.4 to 5.2.6.
         loaded = self.load_context(url, for_import=False)
         processed = self.process(
@@ -701,6 +731,7 @@ class _ContextProcessor:
         override_protected: bool,
     ) -> None:
         mode = result.mode
+
         # Step 5.5.
         if "@version" in context:
             if context["@version"] != 1.1:
@@ -715,9 +746,11 @@ class _ContextProcessor:
                     "@version 1.1 is set but the processing mode is json-ld-1.0",
                     property="@context",
                 )
+
         # Step 5.6.
         if "@import" in context:
             context = self._import(context, base_url, mode)
+
         # Step 5.7: @base only counts outside remote contexts.
         if "@base" in context and not remote_contexts:
             value = context["@base"]
@@ -741,9 +774,11 @@ class _ContextProcessor:
                     property="@context",
                     value=value,
                 )
+
         # Step 5.8.
         if "@vocab" in context:
             self._set_vocab(result, context["@vocab"])
+
         # Step 5.9.
         if "@language" in context:
             value = context["@language"]
@@ -755,6 +790,7 @@ class _ContextProcessor:
                     value=value,
                 )
             result.language = value.lower() if isinstance(value, str) else None
+
         # Step 5.10.
         if "@direction" in context:
             value = context["@direction"]
@@ -772,6 +808,7 @@ class _ContextProcessor:
                     value=value,
                 )
             result.direction = value
+
         # Step 5.11 (the value was checked in step 2).
         if "@propagate" in context and mode == JSON_LD_1_0:
             raise JsonLdError(
@@ -779,6 +816,7 @@ class _ContextProcessor:
                 "@propagate needs processing mode json-ld-1.1",
                 property="@context",
             )
+
         # Steps 5.12 and 5.13.
         protected = context.get("@protected", False)
         if not isinstance(protected, bool):
@@ -865,6 +903,7 @@ class _ContextProcessor:
     ) -> None:
         """Create Term Definition (JSON-LD 1.1 API, section 4.2.2)."""
         defined = scope.defined
+
         # Step 1.
         state = defined.get(term)
         if state is True:
@@ -876,6 +915,7 @@ class _ContextProcessor:
                 property="@context",
                 value=term,
             )
+
         # Step 2.
         if term == "":
             raise JsonLdError(
@@ -884,13 +924,15 @@ class _ContextProcessor:
                 property="@context",
             )
         defined[term] = False
+
         # Step 3.
         value = scope.context[term]
         mode = active.mode
+
         # Step 4.
         if term == "@type" and mode != JSON_LD_1_0 and isinstance(value, dict):
             extra = set(value) - {"@container", "@protected"}
-            if extra or value.get("@container", "@set") != "@set":
+            if not value or extra or value.get("@container", "@set") != "@set":
                 raise JsonLdError(
                     "keyword redefinition",
                     "@type may only be given @container @set and @protected",
@@ -904,12 +946,15 @@ class _ContextProcessor:
                 property="@context",
                 value=term,
             )
+
         # Step 5: other terms of the form of a keyword are ignored.
         elif is_keyword_form(term):
             defined[term] = True
             return
+
         # Step 6.
         previous = active.terms.pop(term, None)
+
         # Steps 7 to 9.
         simple_term = False
         if value is None:
@@ -924,9 +969,11 @@ class _ContextProcessor:
                 property="@context",
                 value=term,
             )
+
         # Step 10.
         definition = TermDefinition()
         protected = scope.protected
+
         # Step 11.
         if "@protected" in value:
             if mode == JSON_LD_1_0:
@@ -945,22 +992,29 @@ class _ContextProcessor:
                     value=term,
                 )
         definition.protected = protected
+
         # Step 12.
         if "@type" in value:
             self._set_type_mapping(active, scope, term, value, definition)
+
         # Step 13.
         if "@reverse" in value:
-            self._define_reverse(active, scope, term, value, definition)
-            self._finish(active, scope, term, definition, previous)
+            if self._define_reverse(active, scope, term, value, definition):
+                self._finish(active, scope, term, definition, previous)
+            else:
+                defined[term] = True
             return
+
         # Steps 14 to 18.
         if not self._set_iri_mapping(
             active, scope, term, value, definition, simple_term
         ):
             return
+
         # Step 19.
         if "@container" in value:
             self._set_container(term, value["@container"], definition, mode)
+
         # Step 20.
         if "@index" in value:
             index = value["@index"]
@@ -984,12 +1038,15 @@ class _ContextProcessor:
                     value=term,
                 )
             definition.index = index
+
         # Step 21.
         if "@context" in value:
             self._set_scoped_context(active, scope, term, value["@context"], definition)
+
         # Steps 22 and 23.
         if "@type" not in value:
             self._set_language_and_direction(term, value, definition)
+
         # Step 24.
         if "@nest" in value:
             nest = value["@nest"]
@@ -1008,9 +1065,11 @@ class _ContextProcessor:
                     value=term,
                 )
             definition.nest = nest
+
         # Step 25.
         if "@prefix" in value:
             self._set_prefix_flag(term, value["@prefix"], definition, mode)
+
         # Step 26.
         extra_keys = set(value) - _TERM_DEFINITION_KEYS
         if extra_keys:
@@ -1040,6 +1099,7 @@ class _ContextProcessor:
                     value=term,
                 )
             definition = previous
+
         # Step 28.
         active.terms[term] = definition
         if definition.protected:
@@ -1096,8 +1156,8 @@ class _ContextProcessor:
         term: str,
         value: dict[str, Any],
         definition: TermDefinition,
-    ) -> None:
-        # Step 13 of Create Term Definition.
+    ) -> bool:
+        """Step 13 of Create Term Definition; False when the term is ignored."""
         if "@id" in value or "@nest" in value:
             raise JsonLdError(
                 "invalid reverse property",
@@ -1114,25 +1174,24 @@ class _ContextProcessor:
                 value=term,
             )
         if is_keyword_form(reverse):
-            # Ignored like a keyword-shaped @id; the term stays undefined.
-            definition.iri = None
-        else:
-            iri = _expand_iri(
-                active,
-                reverse,
-                vocab=True,
-                document_relative=False,
-                scope=scope,
-                processor=self,
+            # Ignored like a keyword-shaped @id: the term stays undefined.
+            return False
+        iri = _expand_iri(
+            active,
+            reverse,
+            vocab=True,
+            document_relative=False,
+            scope=scope,
+            processor=self,
+        )
+        if iri is None or ":" not in iri:
+            raise JsonLdError(
+                "invalid IRI mapping",
+                f"@reverse of term {term!r} does not expand to an IRI: {reverse!r}",
+                property="@context",
+                value=term,
             )
-            if iri is None or ":" not in iri:
-                raise JsonLdError(
-                    "invalid IRI mapping",
-                    f"@reverse of term {term!r} does not expand to an IRI: {reverse!r}",
-                    property="@context",
-                    value=term,
-                )
-            definition.iri = iri
+        definition.iri = iri
         if "@container" in value:
             container = value["@container"]
             if container not in ("@set", "@index", None):
@@ -1144,6 +1203,7 @@ class _ContextProcessor:
                 )
             definition.container = frozenset([container]) if container else frozenset()
         definition.reverse = True
+        return True
 
     def _set_iri_mapping(
         self,
@@ -1160,10 +1220,12 @@ class _ContextProcessor:
         has_colon_or_slash = (0 < colon < len(term) - 1) or "/" in term
         if "@id" in value and value["@id"] != term:
             iri_value = value["@id"]
+
             # Step 14.1: a null @id keeps the term out of expansion.
             if iri_value is None:
                 definition.iri = None
                 return True
+
             # Step 14.2.
             if not isinstance(iri_value, str):
                 raise JsonLdError(
@@ -1198,6 +1260,7 @@ class _ContextProcessor:
                     value=term,
                 )
             definition.iri = iri
+
             # Step 14.2.4: a term that looks like an IRI must expand to itself.
             if has_colon_or_slash:
                 defined[term] = True
@@ -1216,6 +1279,7 @@ class _ContextProcessor:
                         property="@context",
                         value=term,
                     )
+
             # Step 14.2.5.
             if (
                 ":" not in term
@@ -1253,6 +1317,7 @@ class _ContextProcessor:
             # Step 17.
             definition.iri = "@type"
             return True
+
         # Step 18.
         if active.vocab is None:
             raise JsonLdError(
@@ -1415,6 +1480,9 @@ def initial_context(
 
     Every context derived from it is cached on it, so it lives as long as the loader.
     """
+    # NOTE: contexts are treated as immutable once loaded. A document that
+    # BundledDocumentLoader.add_document replaces for an already processed
+    # URL keeps its old processed form until the loader is discarded.
     with _cache_lock:
         per_loader = _initial_contexts.get(loader)
         if per_loader is None:

@@ -8,7 +8,8 @@ Blank Node (4.7.3) and ``hndq.N`` for Hash N-Degree Quads (4.8.3).
 
 The input is the dataset shape of :mod:`vcwork.jsonld.rdf`. Each quad is
 serialized once up front (see :class:`_PreparedQuad`), so the hashing steps only
-substitute blank node labels into prepared strings.
+substitute blank node labels into prepared strings. Serialized IRIs and short
+literals are also kept in a bounded cache shared by all calls.
 
 Dataset poisoning (spec section 7.1): a crafted dataset can make Hash N-Degree
 Quads run for a time exponential in its size. ``max_deep_iterations`` bounds
@@ -164,7 +165,7 @@ def _invalid_quad(quad: object, problem: str) -> ProofTransformationError:
 class _PreparedDataset(NamedTuple):
     """The input quads, deduplicated and serialized once.
 
-    ``ground_lines`` holds the final N-Quads line of every quad without a blank
+    ``ground_lines`` contains the final N-Quads line of every quad without a blank
     node, ``blank_node_quads`` every other quad.
     """
 
@@ -400,36 +401,8 @@ def canonicalize_quads(
     state = _CanonicalizationState(hash_function)
     dataset = _prepare_dataset(quads)
 
-    # ca.2: blank node to quads map, one entry per quad even when a blank node
-    # fills two positions of it.
-    blank_node_to_quads = state.blank_node_to_quads
-    for quad in dataset.blank_node_quads:
-        for label in (quad.subject_label, quad.object_label, quad.graph_label):
-            if label is None:
-                continue
-            mentions = blank_node_to_quads.get(label)
-            if mentions is None:
-                blank_node_to_quads[label] = [quad]
-            elif mentions[-1] is not quad:
-                mentions.append(quad)
-
-    # ca.3: first degree hashes and the hash to blank nodes map.
-    hash_to_blank_nodes: dict[str, list[str]] = {}
-    for label in blank_node_to_quads:
-        first_degree_hash = _hash_first_degree_quads(state, label)  # ca.3.1
-        state.first_degree_hashes[label] = first_degree_hash
-        hash_to_blank_nodes.setdefault(first_degree_hash, []).append(label)  # ca.3.2
-
-    # ca.4: canonical identifiers for blank nodes with a unique first degree
-    # hash, in code point order of the hash.
-    canonical_issuer = state.canonical_issuer
-    shared_hashes = []
-    for first_degree_hash in sorted(hash_to_blank_nodes):
-        identifier_list = hash_to_blank_nodes[first_degree_hash]
-        if len(identifier_list) > 1:  # ca.4.1
-            shared_hashes.append(first_degree_hash)
-            continue
-        canonical_issuer.issue(identifier_list[0])  # ca.4.2, ca.4.3
+    _map_blank_nodes_to_quads(state, dataset.blank_node_quads)  # ca.2
+    hash_to_blank_nodes, shared_hashes = _issue_unique_identifiers(state)  # ca.3, ca.4
 
     # ca.5: blank nodes with shared first degree hashes, within the work limit.
     shared_count = sum(len(hash_to_blank_nodes[h]) for h in shared_hashes)
@@ -447,11 +420,54 @@ def canonicalize_quads(
         ) from None
 
     # ca.6, ca.7: serialized canonical form with the issued identifiers map.
-    issued = canonical_issuer.issued
+    issued = state.canonical_issuer.issued
     lines = [_serialize_with_labels(quad, issued) for quad in dataset.blank_node_quads]
     lines.extend(dataset.ground_lines)
     lines.sort()
     return CanonicalizationResult(nquads="".join(lines), issued_identifiers_map=issued)
+
+
+def _map_blank_nodes_to_quads(
+    state: _CanonicalizationState, quads: list[_PreparedQuad]
+) -> None:
+    """Step ca.2: the blank node to quads map.
+
+    A quad is listed once per blank node even when that blank node fills two
+    of its positions, because the map contains the set of quads that mention it.
+    """
+    blank_node_to_quads = state.blank_node_to_quads
+    for quad in quads:
+        for label in (quad.subject_label, quad.object_label, quad.graph_label):
+            if label is None:
+                continue
+            mentions = blank_node_to_quads.get(label)
+            if mentions is None:
+                blank_node_to_quads[label] = [quad]
+            elif mentions[-1] is not quad:
+                mentions.append(quad)
+
+
+def _issue_unique_identifiers(
+    state: _CanonicalizationState,
+) -> tuple[dict[str, list[str]], list[str]]:
+    """Steps ca.3 and ca.4: first degree hashes, canonical identifiers for unique ones.
+
+    Returns the hash to blank nodes map and its shared hashes in code point order.
+    """
+    hash_to_blank_nodes: dict[str, list[str]] = {}
+    for label in state.blank_node_to_quads:  # ca.3
+        first_degree_hash = _hash_first_degree_quads(state, label)  # ca.3.1
+        state.first_degree_hashes[label] = first_degree_hash
+        hash_to_blank_nodes.setdefault(first_degree_hash, []).append(label)  # ca.3.2
+
+    shared_hashes = []
+    for first_degree_hash in sorted(hash_to_blank_nodes):  # ca.4
+        identifier_list = hash_to_blank_nodes[first_degree_hash]
+        if len(identifier_list) > 1:  # ca.4.1
+            shared_hashes.append(first_degree_hash)
+            continue
+        state.canonical_issuer.issue(identifier_list[0])  # ca.4.2, ca.4.3
+    return hash_to_blank_nodes, shared_hashes
 
 
 def _issue_shared_identifiers(

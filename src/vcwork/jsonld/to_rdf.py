@@ -2,7 +2,7 @@
 
 Implements the Expansion algorithm (section 5.1.2) and Value Expansion
 (section 5.3.2) of the JSON-LD 1.1 Processing Algorithms and API
-(https://www.w3.org/TR/json-ld11-api/), then turns the expanded document into
+(https://www.w3.org/TR/json-ld11-api/). The expanded document then becomes
 quads in one walk that follows Node Map Generation (section 7.2.2) and
 Deserialize JSON-LD to RDF (section 8.1.2). Step numbers in comments refer to
 that document. Context processing and its cache live in :mod:`.context`.
@@ -26,6 +26,7 @@ from .context import (
     JSON_LD_1_0,
     JSON_LD_1_1,
     KEYWORDS,
+    Absent,
     ActiveContext,
     JsonLdError,
     TermDefinition,
@@ -99,16 +100,22 @@ def to_rdf(
         raise ValueError(
             f"rdf_direction must be None or 'i18n-datatype', got {rdf_direction!r}"
         )
-    active = initial_context(
-        loader or default_loader(), base=base, mode=processing_mode
-    )
-    expander = _Expander(
-        loader or default_loader(), safe=safe, rdf_direction=rdf_direction
-    )
-    expanded = expander.expand_document(active, document, base)
+    loader = loader or default_loader()
+    active = initial_context(loader, base=base, mode=processing_mode)
+    expander = _Expander(loader, safe=safe, rdf_direction=rdf_direction)
     writer = _RdfWriter(safe=safe, rdf_direction=rdf_direction)
-    for node in expanded:
-        writer.write_node(node, None)
+    try:
+        for node in expander.expand_document(active, document, base):
+            writer.write_node(node, None)
+    except RecursionError as e:
+        raise ProofTransformationError(
+            "the JSON-LD document nests too deeply to process"
+        ) from e
+    except (TypeError, AttributeError) as e:
+        # Input that did not come from a JSON parser, such as non-string keys.
+        raise ProofTransformationError(
+            f"the JSON-LD document is not made of JSON values: {e}"
+        ) from e
     return list(dict.fromkeys(writer.quads))
 
 
@@ -134,7 +141,11 @@ def _is_scalar(value: Any) -> bool:
 
 
 def _is_graph_object(value: Any) -> bool:
-    return isinstance(value, dict) and "@graph" in value and set(value) <= _GRAPH_OBJECT_KEYS
+    return (
+        isinstance(value, dict)
+        and "@graph" in value
+        and set(value) <= _GRAPH_OBJECT_KEYS
+    )
 
 
 def _is_node_or_reference(value: Any) -> bool:
@@ -164,7 +175,7 @@ class _Expander:
         where = format_path(path)
         raise ProofTransformationError(
             f"{message} at {where}; a proof would not cover it",
-            property=where if path else None,
+            property=format_path(path) if path else None,
             value=value,
         )
 
@@ -180,6 +191,8 @@ class _Expander:
             )
 
     def check_type_iri(self, iri: str | None, value: Any, path: Path) -> None:
+        if iri == "@json":
+            return
         if iri is None or not (iri.startswith("_:") or is_absolute_iri(iri)):
             self.reject(
                 f"type {value!r} is not defined by the active context and does "
@@ -234,10 +247,12 @@ class _Expander:
         # Step 1.
         if element is None:
             return None
+
         # Step 3.
         definition = (
             active.terms.get(active_property) if active_property is not None else None
         )
+
         # Step 4: a scalar.
         if not isinstance(element, (dict, list)):
             if active_property is None or active_property == "@graph":
@@ -252,6 +267,7 @@ class _Expander:
                     context_key=definition.context_key,
                 )
             return self.expand_value(active, active_property, element, path)
+
         # Step 5: an array.
         if isinstance(element, list):
             is_list_container = (
@@ -269,6 +285,7 @@ class _Expander:
                 elif expanded is not None:
                     items.append(expanded)
             return items
+
         # Step 6: a map.
         return self.expand_map(
             active, active_property, definition, element, base_url, path, from_map
@@ -289,6 +306,7 @@ class _Expander:
             expanded_keys = [active.expand_vocab_iri(key) for key in element]
             if "@value" not in expanded_keys and expanded_keys != ["@id"]:
                 active = active.previous
+
         # Step 8: the property-scoped context.
         if definition is not None and definition.context is not ABSENT:
             active = active.derive(
@@ -298,11 +316,14 @@ class _Expander:
                 override_protected=True,
                 context_key=definition.context_key,
             )
+
         # Step 9: the embedded context.
         if "@context" in element:
             active = active.derive(element["@context"], base_url, loader=self.loader)
+
         # Step 10.
         type_scoped = active
+
         # Step 11: type-scoped contexts, applied in lexicographical order.
         type_keys = sorted(
             key for key in element if active.expand_vocab_iri(key) == "@type"
@@ -321,6 +342,7 @@ class _Expander:
                         propagate=False,
                         context_key=scoped.context_key,
                     )
+
         # Step 12.
         input_type = None
         if type_keys:
@@ -328,6 +350,7 @@ class _Expander:
             if last and isinstance(last[-1], str):
                 input_type = active.expand_vocab_iri(last[-1])
         result: dict[str, Any] = {}
+
         # Steps 13 and 14.
         self.expand_entries(
             active,
@@ -358,6 +381,7 @@ class _Expander:
             # Step 13.1.
             if key == "@context":
                 continue
+
             # Steps 13.2 and 13.3.
             expanded_property = active.expand_vocab_iri(key)
             if expanded_property is None or (
@@ -366,6 +390,7 @@ class _Expander:
                 if self.safe:
                     self.reject_property(active, key, value, (*path, key))
                 continue
+
             # Step 13.4.
             if expanded_property in KEYWORDS:
                 if expanded_property == "@nest":
@@ -394,8 +419,19 @@ class _Expander:
             self.expand_property(
                 active, key, expanded_property, value, result, base_url, (*path, key)
             )
-        # Step 14: nested properties.
+
+        # Step 14: nested properties, with the nesting term's scoped context.
         for nesting_key in sorted(nests):
+            nest_context = active
+            nest_definition = active.terms.get(nesting_key)
+            if nest_definition is not None and nest_definition.context is not ABSENT:
+                nest_context = active.derive(
+                    nest_definition.context,
+                    nest_definition.base_url,
+                    loader=self.loader,
+                    override_protected=True,
+                    context_key=nest_definition.context_key,
+                )
             for index, nested in enumerate(_as_list(element[nesting_key])):
                 nested_path = (*path, nesting_key, index)
                 if not isinstance(nested, dict) or any(
@@ -408,7 +444,7 @@ class _Expander:
                         value=nested,
                     )
                 self.expand_entries(
-                    active,
+                    nest_context,
                     type_scoped,
                     active_property,
                     nested,
@@ -447,15 +483,16 @@ class _Expander:
         path: Path,
     ) -> None:
         """Step 13.4 of Expansion: an entry whose key expands to a keyword."""
-        where = format_path(path)
         mode = active.mode
+
         # Step 13.4.1.
         if active_property == "@reverse":
             raise JsonLdError(
                 "invalid reverse property map",
                 f"a @reverse map cannot contain the keyword {keyword}",
-                property=where,
+                property=format_path(path),
             )
+
         # Step 13.4.2.
         if keyword in result and (
             mode == JSON_LD_1_0 or keyword not in ("@included", "@type")
@@ -463,7 +500,7 @@ class _Expander:
             raise JsonLdError(
                 "colliding keywords",
                 f"{keyword} appears more than once (through an alias)",
-                property=where,
+                property=format_path(path),
             )
         expanded_value: Any
         if keyword == "@id":
@@ -472,14 +509,13 @@ class _Expander:
                 raise JsonLdError(
                     "invalid @id value",
                     f"@id must be a string, got {value!r}",
-                    property=where,
+                    property=format_path(path),
                     value=value,
                 )
             expanded_value = active.expand_document_iri(value)
             if self.safe:
                 self.check_node_iri(expanded_value, value, path)
-            if expanded_value is None:
-                return
+            # A keyword-shaped @id expands to null; finish_map drops the object.
         elif keyword == "@type":
             expanded_value = self.expand_type_value(type_scoped, value, result, path)
         elif keyword == "@graph":
@@ -498,7 +534,7 @@ class _Expander:
                 raise JsonLdError(
                     "invalid @included value",
                     "@included must contain node objects only",
-                    property=where,
+                    property=format_path(path),
                 )
             expanded_value = result.get("@included", []) + expanded_value
         elif keyword == "@value":
@@ -508,14 +544,14 @@ class _Expander:
                     raise JsonLdError(
                         "invalid value object value",
                         "JSON literals need JSON-LD 1.1",
-                        property=where,
+                        property=format_path(path),
                     )
                 expanded_value = value
             elif value is not None and not _is_scalar(value):
                 raise JsonLdError(
                     "invalid value object value",
                     f"@value must be a string, number, boolean or null, got {value!r}",
-                    property=where,
+                    property=format_path(path),
                     value=value,
                 )
             else:
@@ -529,7 +565,7 @@ class _Expander:
                 raise JsonLdError(
                     "invalid language-tagged string",
                     f"@language must be a string, got {value!r}",
-                    property=where,
+                    property=format_path(path),
                     value=value,
                 )
             if self.safe:
@@ -545,7 +581,7 @@ class _Expander:
                 raise JsonLdError(
                     "invalid base direction",
                     f"@direction must be 'ltr' or 'rtl', got {value!r}",
-                    property=where,
+                    property=format_path(path),
                     value=value,
                 )
             if self.safe:
@@ -557,7 +593,7 @@ class _Expander:
                 raise JsonLdError(
                     "invalid @index value",
                     f"@index must be a string, got {value!r}",
-                    property=where,
+                    property=format_path(path),
                     value=value,
                 )
             expanded_value = value
@@ -582,6 +618,7 @@ class _Expander:
             if self.safe:
                 self.reject(f"keyword {keyword} is not allowed here", path, key)
             return
+
         # Step 13.4.16.
         result[keyword] = expanded_value
 
@@ -636,6 +673,7 @@ class _Expander:
         expanded = self.expand(active, "@reverse", value, base_url, path)
         if not isinstance(expanded, dict):
             return
+
         # Step 13.4.13.3: a double reverse is a forward property.
         for property, items in expanded.get("@reverse", {}).items():
             result.setdefault(property, []).extend(items)
@@ -666,6 +704,7 @@ class _Expander:
         """Steps 13.5 to 13.14 of Expansion: an entry whose key is a property."""
         definition = active.terms.get(key)
         container = definition.container if definition is not None else _EMPTY
+
         # Steps 13.6 to 13.9.
         expanded_value: Any
         if definition is not None and definition.type == "@json":
@@ -678,19 +717,27 @@ class _Expander:
             )
         else:
             expanded_value = self.expand(active, key, value, base_url, path)
+
         # Step 13.10.
         if expanded_value is None:
             return
+
         # Step 13.11.
         if "@list" in container and not (
             isinstance(expanded_value, dict) and "@list" in expanded_value
         ):
             expanded_value = {"@list": _as_list(expanded_value)}
+
         # Step 13.12.
-        if "@graph" in container and "@id" not in container and "@index" not in container:
+        if (
+            "@graph" in container
+            and "@id" not in container
+            and "@index" not in container
+        ):
             expanded_value = [
                 {"@graph": _as_list(item)} for item in _as_list(expanded_value)
             ]
+
         # Step 13.13.
         if definition is not None and definition.reverse:
             reverse_map = result.setdefault("@reverse", {})
@@ -703,6 +750,7 @@ class _Expander:
                     )
                 reverse_map.setdefault(expanded_property, []).append(item)
             return
+
         # Step 13.14.
         existing = result.get(expanded_property)
         if existing is None:
@@ -724,7 +772,7 @@ class _Expander:
         # Step 13.7 of Expansion.
         items: list[Any] = []
         direction = active.direction
-        if definition is not None and definition.direction is not ABSENT:
+        if definition is not None and not isinstance(definition.direction, Absent):
             direction = definition.direction
         for language, language_value in value.items():
             item_path = (*path, language)
@@ -770,6 +818,7 @@ class _Expander:
         )
         for index, index_value in value.items():
             item_path = (*path, index)
+
             # Steps 13.8.3.1 to 13.8.3.3.
             map_context = active
             if "@type" in container:
@@ -782,8 +831,10 @@ class _Expander:
                         loader=self.loader,
                         context_key=scoped.context_key,
                     )
+
             # Step 13.8.3.4.
             expanded_index = active.expand_vocab_iri(index)
+
             # Step 13.8.3.6.
             expanded_items = self.expand(
                 map_context, key, _as_list(index_value), base_url, item_path, True
@@ -856,7 +907,8 @@ class _Expander:
         path: Path,
     ) -> Any:
         """Steps 15 to 20 of Expansion."""
-        where = format_path(path)
+        if "@id" in result and result["@id"] is None:
+            return None
         if "@value" in result:
             # Step 15.
             value = result["@value"]
@@ -867,7 +919,7 @@ class _Expander:
                 raise JsonLdError(
                     "invalid value object",
                     f"a value object cannot have the entries {sorted(result)}",
-                    property=where,
+                    property=format_path(path),
                 )
             if datatype == "@json":
                 pass
@@ -879,22 +931,18 @@ class _Expander:
                 raise JsonLdError(
                     "invalid language-tagged value",
                     f"a value with @language must be a string, got {value!r}",
-                    property=where,
+                    property=format_path(path),
                     value=value,
                 )
             elif datatype is not None and (
-                not isinstance(datatype, str)
-                or ":" not in datatype
-                or datatype.startswith("_:")
+                not isinstance(datatype, str) or not is_absolute_iri(datatype)
             ):
                 raise JsonLdError(
                     "invalid typed value",
-                    f"the @type of a value must be an IRI, got {datatype!r}",
-                    property=where,
+                    f"the @type of a value must be an absolute IRI, got {datatype!r}",
+                    property=format_path(path),
                     value=datatype,
                 )
-            elif self.safe and datatype is not None and not is_absolute_iri(datatype):
-                self.reject(f"datatype {datatype!r} is not a well-formed IRI", path, datatype)
         elif "@type" in result:
             # Step 16.
             if not isinstance(result["@type"], list):
@@ -905,15 +953,17 @@ class _Expander:
                 raise JsonLdError(
                     "invalid set or list object",
                     f"a @set or @list object cannot have the entries {sorted(result)}",
-                    property=where,
+                    property=format_path(path),
                 )
             if "@set" in result:
                 return result["@set"]
+
         # Step 18.
         if len(result) == 1 and "@language" in result:
             if self.safe:
                 self.reject("an object with only @language", path, result["@language"])
             return None
+
         # Step 19: drop free-floating values at the top level and in @graph.
         if active_property is None or active_property == "@graph":
             if not result:
@@ -925,7 +975,7 @@ class _Expander:
             if len(result) == 1 and "@id" in result:
                 if self.safe:
                     self.reject(
-                        f"node {result['@id']!r} has no properties, so it has no RDF form",
+                        f"node {result['@id']!r} has no properties and no RDF form",
                         path,
                         result["@id"],
                     )
@@ -938,6 +988,7 @@ class _Expander:
         """Value Expansion (JSON-LD 1.1 API, section 5.3.2)."""
         definition = active.terms.get(active_property)
         type_mapping = definition.type if definition is not None else None
+
         # Steps 1 and 2.
         if isinstance(value, str) and type_mapping in ("@id", "@vocab"):
             if type_mapping == "@id":
@@ -949,8 +1000,10 @@ class _Expander:
             if iri is None:
                 return None
             return {"@id": iri}
+
         # Step 3.
         result: dict[str, Any] = {"@value": value}
+
         # Steps 4 and 5.
         if type_mapping is not None and type_mapping not in ("@id", "@vocab", "@none"):
             result["@type"] = type_mapping
@@ -958,9 +1011,9 @@ class _Expander:
             language = active.language
             direction = active.direction
             if definition is not None:
-                if definition.language is not ABSENT:
+                if not isinstance(definition.language, Absent):
                     language = definition.language
-                if definition.direction is not ABSENT:
+                if not isinstance(definition.direction, Absent):
                     direction = definition.direction
             if language is not None:
                 if self.safe:
@@ -1020,17 +1073,18 @@ class _RdfWriter:
             self.labels[identifier] = term
         return term
 
-    def resource(self, identifier: str, what: str) -> Term | None:
+    def resource(self, identifier: str, role: str) -> Term | None:
         if identifier.startswith("_:"):
             return self.blank_node(identifier)
         if is_absolute_iri(identifier):
             return ("I", identifier)
-        self.drop(f"{what} {identifier!r} is not an absolute IRI")
+        self.drop(f"{role} {identifier!r} is not an absolute IRI")
         return None
 
     def write_node(self, node: dict[str, Any], graph: Term | None) -> Term | None:
         """Emit the triples of a node object and return its subject term."""
         types = node.get("@type", ())
+
         # Step 3 of Node Map Generation: blank node types are labelled first.
         for type_iri in types:
             if type_iri.startswith("_:"):
@@ -1074,7 +1128,11 @@ class _RdfWriter:
             predicate = self.predicate(key)
             for item in values:
                 value_term = self.object_term(item, graph)
-                if subject is not None and predicate is not None and value_term is not None:
+                if (
+                    subject is not None
+                    and predicate is not None
+                    and value_term is not None
+                ):
                     quads.append((subject, predicate, value_term, graph))
         return subject
 
@@ -1086,7 +1144,11 @@ class _RdfWriter:
             predicate = self.predicate(property)
             for item in items:
                 value_subject = self.write_node(item, graph)
-                if value_subject is not None and predicate is not None and subject is not None:
+                if (
+                    value_subject is not None
+                    and predicate is not None
+                    and subject is not None
+                ):
                     self.quads.append((value_subject, predicate, subject, graph))
 
     def predicate(self, iri: str) -> Term | None:
@@ -1126,7 +1188,11 @@ class _RdfWriter:
         value = item["@value"]
         datatype = item.get("@type")
         language = item.get("@language")
-        if datatype is not None and datatype != "@json" and not is_absolute_iri(datatype):
+        if (
+            datatype is not None
+            and datatype != "@json"
+            and not is_absolute_iri(datatype)
+        ):
             self.drop(f"datatype {datatype!r} is not an absolute IRI")
             return None
         if language is not None and _LANGUAGE_TAG.fullmatch(language) is None:
@@ -1150,7 +1216,12 @@ class _RdfWriter:
                 or abs(value) >= 1e21
                 or datatype == XSD_DOUBLE
             ):
-                return ("L", _canonical_double(float(value)), datatype or XSD_DOUBLE, None)
+                return (
+                    "L",
+                    _canonical_double(float(value)),
+                    datatype or XSD_DOUBLE,
+                    None,
+                )
             return ("L", str(int(value)), datatype or XSD_INTEGER, None)
         direction = item.get("@direction")
         if direction is not None:
