@@ -203,7 +203,7 @@ class DocumentLoaderError(VcworkError):
 class DidResolutionError(VcworkError):
     """A DID or DID URL could not be resolved or dereferenced.
 
-    ``code`` holds DID Resolution's error names: ``invalidDid``, ``notFound``,
+    ``code`` is one of DID Resolution's error names: ``invalidDid``, ``notFound``,
     ``methodNotSupported``, ``representationNotSupported``, ``invalidDidUrl``.
     """
 

@@ -41,7 +41,7 @@ class VerificationResult:
     """The result of verifying a credential or a presentation.
 
     ``verified`` is true only when no check failed. ``credential_results``
-    holds one result per credential of a presentation.
+    contains one result per credential of a presentation.
     """
 
     verified: bool

@@ -215,8 +215,8 @@ def verify_credential(
     ``resolver`` dereferences verification methods (default: a
     :class:`vcwork.did.DidResolver` that resolves did:key offline and no
     did:web). ``now`` fixes the clock for the validity period and proof
-    dates. Checks that are not configured (status, anchor) are reported as
-    ``not_checked`` when the credential asks for them.
+    dates. A status check that is not configured is reported as ``not_checked``
+    when the credential has a ``credentialStatus``.
     """
     document, failure = _parse_or_fail(credential, "credential")
     if failure is not None:

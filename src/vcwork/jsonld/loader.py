@@ -1,7 +1,7 @@
 """A JSON-LD document loader that serves bundled contexts and nothing else by default.
 
 The contexts under ``contexts/`` are listed in ``contexts.json`` with the
-SHA-256 of each file's bytes; every file is checked against that digest the
+SHA-256 of each file's bytes. Every file is checked against that digest the
 first time it is loaded. Any other URL fails with a :class:`DocumentLoaderError`
 that names it, unless the caller registered a document for it or allowed a
 remote source explicitly.
