@@ -310,5 +310,25 @@ def _run(func: Callable[[], Any]) -> int:
     return code if isinstance(code, int) else EXIT_OK
 
 
+# Command groups whose modules import SQLAlchemy, web3 or a web framework.
+# They are attached only when the command line needs them, so `vcwork verify`
+# starts without paying for their imports.
+_LAZY_GROUPS = {
+    "status": ("vcwork.status.cli", "status_app"),
+}
+
+
+def _add_lazy_groups(argv: list[str]) -> None:
+    import importlib
+
+    wanted = argv[1] if len(argv) > 1 else None
+    for name, (module_name, attribute) in _LAZY_GROUPS.items():
+        if wanted is not None and wanted != name and not wanted.startswith("-"):
+            continue
+        module = importlib.import_module(module_name)
+        app.add_typer(getattr(module, attribute), name=name)
+
+
 def main() -> None:
+    _add_lazy_groups(sys.argv)
     sys.exit(_run(lambda: app(standalone_mode=False)))

@@ -35,6 +35,13 @@ __all__ = [
 # the Data Integrity ones live under the security vocabulary.
 PROBLEM_TYPE_BASE = "https://www.w3.org/TR/vc-data-model#"
 SECURITY_PROBLEM_TYPE_BASE = "https://w3id.org/security#"
+# Bitstring Status List 1.0, section 3.5, names its own problem types.
+STATUS_LIST_PROBLEM_TYPE_BASE = "https://www.w3.org/ns/credentials/status-list#"
+_STATUS_LIST_CODES = {
+    "STATUS_RETRIEVAL_ERROR",
+    "STATUS_VERIFICATION_ERROR",
+    "STATUS_LIST_LENGTH_ERROR",
+}
 # DID Resolution names its errors in camelCase (invalidDid, notFound, ...).
 DID_PROBLEM_TYPE_BASE = "https://www.w3.org/ns/did#"
 
@@ -66,6 +73,8 @@ def problem_type_url(code: str) -> str:
     """Return the problem type URL for a spec problem code."""
     if code in _SECURITY_CODES:
         return SECURITY_PROBLEM_TYPE_BASE + code
+    if code in _STATUS_LIST_CODES:
+        return STATUS_LIST_PROBLEM_TYPE_BASE + code
     if code[:1].islower():
         return DID_PROBLEM_TYPE_BASE + code
     return PROBLEM_TYPE_BASE + code
