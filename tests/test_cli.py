@@ -43,6 +43,19 @@ def test_demo_writes_every_file(demo_dir: Path) -> None:
     assert "PROOF_VERIFICATION_ERROR" in [p["code"] for p in tampered["problems"]]
 
 
+def test_demo_revokes_exactly_one_badge(demo_dir: Path) -> None:
+    before = json.loads((demo_dir / "verification-report.json").read_text())
+    after = json.loads((demo_dir / "after-revocation-report.json").read_text())
+    assert before["verified"] is True
+    assert after["verified"] is False
+    outcomes = [r["verified"] for r in after["credentialResults"]]
+    assert outcomes.count(False) == 1
+    failed = next(r for r in after["credentialResults"] if not r["verified"])
+    status = next(c for c in failed["checks"] if c["check"] == "status")
+    assert status["outcome"] == "failed"
+    assert "revoked" in status["detail"]
+
+
 def test_demo_keys_are_private_files(demo_dir: Path) -> None:
     for key_file in (demo_dir / "keys").iterdir():
         assert key_file.stat().st_mode & 0o077 == 0, key_file

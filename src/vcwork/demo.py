@@ -43,12 +43,19 @@ from .dates import format_datetime, utcnow
 from .did import create_did_key
 from .keys import Ed25519KeyPair
 from .report import render_report
+from .status import (
+    BitstringStatusListChecker,
+    FetchResponse,
+    StatusListStore,
+    StatusRetrievalError,
+)
+from .status.store import sqlite_url
 
 __all__ = ["run_demo"]
 
 PROGRAM_BASE = "https://construction-pathways.example"
 EMPLOYER_DOMAIN = "hiring.buildright.example"
-STEPS = 7
+STEPS = 8
 
 # Evidence the program records when the participant demonstrates each competency.
 _EVIDENCE = {
@@ -89,8 +96,11 @@ def _award(
     issuer: Profile,
     issuer_key: Ed25519KeyPair,
     participant_did: str,
+    status_store: StatusListStore,
 ) -> dict[str, Any]:
     now = utcnow()
+    credential_id = f"urn:uuid:{uuid.uuid4()}"
+    status_entry = status_store.allocate(credential_id)
     narrative = _EVIDENCE.get(entry.slug, "Completed every part of the pathway.")
     subject = AchievementSubject(
         id=participant_did,
@@ -102,17 +112,49 @@ def _award(
         activity_end_date=now,
     )
     credential = open_badge_credential(
-        id=f"urn:uuid:{uuid.uuid4()}",
+        id=credential_id,
         issuer=issuer,
         subject=subject,
         valid_from=now,
         valid_until=now + timedelta(days=3 * 365),
+        credential_status=status_entry.to_json(),
     )
     problems = validate_open_badge_credential(credential)
     if problems:
         details = "; ".join(f"{p.property}: {p.detail}" for p in problems)
         raise RuntimeError(f"the demo built an invalid badge: {details}")
     return issue_credential(credential, issuer_key)
+
+
+class PublishedStatusLists:
+    """Status list credentials the program publishes, as files in ``folder``.
+
+    A real program serves them at their URLs (the issuer agent does). The
+    demo writes each list to a file and gives the verifier a fetcher that
+    reads the file for a URL, so the verifier's checks run unchanged offline.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, url: str) -> Path:
+        return self.folder / (url.rstrip("/").rsplit("/", 1)[-1] + ".json")
+
+    def publish(self, lists: dict[str, dict[str, Any]]) -> list[Path]:
+        return [
+            _write(self._path(url), credential) for url, credential in lists.items()
+        ]
+
+    def fetch(self, url: str) -> FetchResponse:
+        path = self._path(url)
+        if not path.is_file():
+            raise StatusRetrievalError(f"status list {url} is not published", value=url)
+        return FetchResponse(content=path.read_bytes())
+
+
+def _credential_name(document: dict[str, Any]) -> str:
+    name = document.get("name")
+    return name if isinstance(name, str) else str(document.get("id"))
 
 
 def run_demo(out: Path) -> VerificationResult:
@@ -147,6 +189,12 @@ def run_demo(out: Path) -> VerificationResult:
     _write(out / "catalog.json", [e.achievement.to_json() for e in catalog])
     for entry in catalog:
         _detail(f"{entry.level.value:13} {entry.achievement.name}")
+    status_store = StatusListStore(
+        sqlite_url(out / "status-lists.sqlite"),
+        list_base_url=f"{PROGRAM_BASE}/status",
+        key_pair=issuer_key,
+    )
+    published = PublishedStatusLists(out / "status-lists")
 
     _say(3, "The participant demonstrates each competency; the program issues badges")
     credentials: list[dict[str, Any]] = []
@@ -157,12 +205,15 @@ def run_demo(out: Path) -> VerificationResult:
             issuer=issuer,
             issuer_key=issuer_key,
             participant_did=participant_did,
+            status_store=status_store,
         )
         path = _write(out / "credentials" / f"{index:02d}-{entry.slug}.json", signed)
         credentials.append(signed)
         method = entry.assessment_method
         how = f" ({method.value})" if method is not None else ""
         _detail(f"issued {entry.achievement.name}{how} -> {path}")
+    for path in published.publish(status_store.publish()):
+        _detail(f"status list (revocation, 131,072 entries) -> {path}")
 
     _say(4, "An industry association endorses the program")
     endorsement = endorsement_credential(
@@ -193,8 +244,12 @@ def run_demo(out: Path) -> VerificationResult:
     _detail(f"-> {_write(out / 'presentation.json', presentation)}")
 
     _say(6, "The employer's verifier checks the presentation")
+    status_checker = BitstringStatusListChecker(fetcher=published.fetch)
     result = verify_presentation(
-        presentation, challenge=challenge, domain=EMPLOYER_DOMAIN
+        presentation,
+        challenge=challenge,
+        domain=EMPLOYER_DOMAIN,
+        status_checker=status_checker,
     )
     report = render_report(result)
     (out / "verification-report.txt").write_text(report + "\n", "utf-8")
@@ -211,12 +266,32 @@ def run_demo(out: Path) -> VerificationResult:
     achievement = tampered["credentialSubject"]["achievement"]
     achievement["name"] = achievement["name"].replace("10", "30")
     _write(out / "tampered-credential.json", tampered)
-    tampered_result = verify_credential(tampered)
+    tampered_result = verify_credential(tampered, status_checker=status_checker)
     _write(out / "tampered-report.json", tampered_result.to_json())
     verdict = "VERIFIED" if tampered_result.verified else "NOT VERIFIED"
     _detail(f"{verdict}: {achievement['name']!r}")
     for problem in tampered_result.problems:
         _detail(f"{problem.code} at {problem.property or 'proof'}: {problem.detail}")
+
+    _say(8, "The program revokes one badge; the employer checks again")
+    revoked = credentials[1]
+    revoked_name = revoked["credentialSubject"]["achievement"]["name"]
+    change = status_store.revoke(revoked["id"])
+    for path in published.publish(change.status_list_credentials):
+        _detail(f"revoked {revoked_name}; republished {path}")
+    recheck = verify_presentation(
+        presentation,
+        challenge=challenge,
+        domain=EMPLOYER_DOMAIN,
+        status_checker=BitstringStatusListChecker(fetcher=published.fetch),
+    )
+    _write(out / "after-revocation-report.json", recheck.to_json())
+    for credential_result in recheck.credential_results:
+        document = credential_result.document or {}
+        status = credential_result.check("status")
+        outcome = status.detail if status is not None else "no status entry"
+        label = "valid  " if credential_result.verified else "INVALID"
+        _detail(f"{label} {_credential_name(document)}: {outcome}")
 
     elapsed = time.perf_counter() - started
     typer.echo(
