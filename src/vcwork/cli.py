@@ -220,6 +220,17 @@ def verify(
         None, "--now", help="Verify as of this time (XML Schema dateTime), default now."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    online: bool = typer.Option(
+        False,
+        "--online",
+        help="Resolve did:web DIDs and fetch status lists over HTTPS "
+        "(off by default: only did:key, no status check).",
+    ),
+    allow_http_loopback: bool = typer.Option(
+        False,
+        "--allow-http-loopback",
+        help="With --online, also allow plain http to localhost (local testing).",
+    ),
 ) -> None:
     """Verify a credential or presentation; exit 1 when it does not verify."""
     from .credentials import parse_document, verify_credential, verify_presentation
@@ -240,12 +251,15 @@ def verify(
     is_presentation = "VerifiablePresentation" in (
         [types] if isinstance(types, str) else types
     )
+    options: dict[str, Any] = {"now": moment}
+    if online:
+        options.update(_online_checkers(allow_http_loopback))
     if is_presentation:
         result = verify_presentation(
-            document, challenge=challenge, domain=domain, now=moment
+            document, challenge=challenge, domain=domain, **options
         )
     else:
-        result = verify_credential(document, now=moment)
+        result = verify_credential(document, **options)
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2))
     else:
@@ -253,6 +267,18 @@ def verify(
 
         typer.echo(render_report(result))
     raise typer.Exit(EXIT_OK if result.verified else EXIT_NOT_VERIFIED)
+
+
+def _online_checkers(allow_http_loopback: bool) -> dict[str, Any]:
+    """Return a resolver and a status checker that may use the network."""
+    from .did import DidResolver, DidWebOptions
+    from .status import BitstringStatusListChecker
+
+    resolver = DidResolver(web=DidWebOptions(allow_http_loopback=allow_http_loopback))
+    checker = BitstringStatusListChecker(
+        resolver=resolver, allow_http_loopback=allow_http_loopback
+    )
+    return {"resolver": resolver, "status_checker": checker}
 
 
 @app.command("demo")
