@@ -25,6 +25,7 @@ from ..errors import (
     ProofVerificationError,
     VcworkError,
 )
+from ..jcs import canonicalize_json
 from ..jsonld import BundledDocumentLoader
 from ..keys import Ed25519KeyPair
 from .eddsa import (
@@ -187,8 +188,8 @@ class EddsaJcs2022:
 
 def _jcs(value: Mapping[str, Any], *, name: str) -> str:
     try:
-        return rfc8785.dumps(dict(value)).decode("utf-8")
-    except rfc8785.CanonicalizationError as e:
+        return canonicalize_json(dict(value)).decode("utf-8")
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as e:
         raise ProofTransformationError(
             f"the {name} cannot be canonicalized with JCS (RFC 8785): {e}"
         ) from e
