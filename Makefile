@@ -22,9 +22,7 @@ demo: $(STAMP)
 	$(BIN)/vcwork demo
 
 test: $(STAMP) $(NODE_STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/mypy
-	$(BIN)/pytest
+	scripts/run-tests.sh
 
 clean:
 	rm -rf $(VENV) tests/interop/node_modules vcwork-demo

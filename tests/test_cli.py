@@ -38,6 +38,12 @@ def test_demo_writes_every_file(demo_dir: Path) -> None:
     assert (demo_dir / "presentation.json").is_file()
     report = (demo_dir / "verification-report.txt").read_text()
     assert "result: VERIFIED" in report
+    verified = json.loads((demo_dir / "verification-report.json").read_text())
+    first = verified["credentialResults"][0]
+    outcomes = {c["check"]: c["outcome"] for c in first["checks"]}
+    assert outcomes["anchor"] == "passed"
+    assert outcomes["status"] == "passed"
+    assert len(list((demo_dir / "anchor-receipts").iterdir())) == 6
     tampered = json.loads((demo_dir / "tampered-report.json").read_text())
     assert tampered["verified"] is False
     assert "PROOF_VERIFICATION_ERROR" in [p["code"] for p in tampered["problems"]]

@@ -341,6 +341,8 @@ def _run(func: Callable[[], Any]) -> int:
 # starts without paying for their imports.
 _LAZY_GROUPS = {
     "status": ("vcwork.status.cli", "status_app"),
+    "anchor": ("vcwork.anchoring.cli", "anchor_app"),
+    "issuer": ("issuer_agent.cli", "cli"),
 }
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import typer
 
+from .anchoring import AnchorBatcher, AnchorChecker, AnchorLog
 from .badges import (
     AchievementSubject,
     EndorsementSubject,
@@ -55,7 +56,7 @@ __all__ = ["run_demo"]
 
 PROGRAM_BASE = "https://construction-pathways.example"
 EMPLOYER_DOMAIN = "hiring.buildright.example"
-STEPS = 8
+STEPS = 9
 
 # Evidence the program records when the participant demonstrates each competency.
 _EVIDENCE = {
@@ -232,7 +233,28 @@ def run_demo(out: Path) -> VerificationResult:
     endorsement = issue_credential(endorsement, endorser_key)
     _detail(f"-> {_write(out / 'credentials' / 'endorsement.json', endorsement)}")
 
-    _say(5, "An employer asks for proof; the participant presents every badge")
+    _say(5, "The program anchors the batch of issued badges in its transparency log")
+    anchor_db = sqlite_url(out / "anchor-log.sqlite")
+    anchor_log = AnchorLog(anchor_db, key_pair=issuer_key)
+    batcher = AnchorBatcher(anchor_db, anchor_log)
+    batcher.add_many(credentials)
+    batch = batcher.close_batch()
+    tree_head = anchor_log.get_tree_head()
+    _detail(
+        f"batch of {len(credentials)} badges, one log entry; signed tree head "
+        f"size {tree_head.get('treeSize', '?')}"
+    )
+    for index, credential in enumerate(credentials, start=1):
+        receipt = batcher.receipt(credential)
+        _write(out / "anchor-receipts" / f"{index:02d}.json", receipt)
+    _detail(
+        f"receipts -> {out / 'anchor-receipts'}/ (batch {batch.id if batch else '-'})"
+    )
+    anchor_checker = AnchorChecker(
+        receipts=batcher.receipt, logs={anchor_log.log_id: anchor_log}
+    )
+
+    _say(6, "An employer asks for proof; the participant presents every badge")
     challenge = secrets.token_urlsafe(16)
     _detail(f"employer challenge {challenge}, domain {EMPLOYER_DOMAIN}")
     presentation = sign_presentation(
@@ -243,13 +265,14 @@ def run_demo(out: Path) -> VerificationResult:
     )
     _detail(f"-> {_write(out / 'presentation.json', presentation)}")
 
-    _say(6, "The employer's verifier checks the presentation")
+    _say(7, "The employer's verifier checks the presentation")
     status_checker = BitstringStatusListChecker(fetcher=published.fetch)
     result = verify_presentation(
         presentation,
         challenge=challenge,
         domain=EMPLOYER_DOMAIN,
         status_checker=status_checker,
+        anchor_checker=anchor_checker,
     )
     report = render_report(result)
     (out / "verification-report.txt").write_text(report + "\n", "utf-8")
@@ -259,21 +282,28 @@ def run_demo(out: Path) -> VerificationResult:
     _detail(f"{verdict}: {ok} of {len(result.credential_results)} credentials verified")
     for check in result.checks:
         _detail(f"{check.outcome:11} {check.name}: {check.detail}")
+    for credential_result in result.credential_results:
+        outcomes = ", ".join(
+            f"{c.name} {c.outcome}" for c in credential_result.checks[1:]
+        )
+        _detail(f"{_credential_name(credential_result.document or {})}: {outcomes}")
     _detail(f"report -> {out / 'verification-report.txt'}")
 
-    _say(7, "Someone edits a badge (OSHA 10 becomes OSHA 30); the verifier catches it")
+    _say(8, "Someone edits a badge (OSHA 10 becomes OSHA 30); the verifier catches it")
     tampered = copy.deepcopy(credentials[0])
     achievement = tampered["credentialSubject"]["achievement"]
     achievement["name"] = achievement["name"].replace("10", "30")
     _write(out / "tampered-credential.json", tampered)
-    tampered_result = verify_credential(tampered, status_checker=status_checker)
+    tampered_result = verify_credential(
+        tampered, status_checker=status_checker, anchor_checker=anchor_checker
+    )
     _write(out / "tampered-report.json", tampered_result.to_json())
     verdict = "VERIFIED" if tampered_result.verified else "NOT VERIFIED"
     _detail(f"{verdict}: {achievement['name']!r}")
     for problem in tampered_result.problems:
         _detail(f"{problem.code} at {problem.property or 'proof'}: {problem.detail}")
 
-    _say(8, "The program revokes one badge; the employer checks again")
+    _say(9, "The program revokes one badge; the employer checks again")
     revoked = credentials[1]
     revoked_name = revoked["credentialSubject"]["achievement"]["name"]
     change = status_store.revoke(revoked["id"])
@@ -284,6 +314,7 @@ def run_demo(out: Path) -> VerificationResult:
         challenge=challenge,
         domain=EMPLOYER_DOMAIN,
         status_checker=BitstringStatusListChecker(fetcher=published.fetch),
+        anchor_checker=anchor_checker,
     )
     _write(out / "after-revocation-report.json", recheck.to_json())
     for credential_result in recheck.credential_results:

@@ -1,0 +1,93 @@
+"""Settings of the issuer agent, read once at start-up."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["ENV_PREFIX", "Settings"]
+
+ENV_PREFIX = "VCWORK_ISSUER_"
+DEFAULT_PORT = 8001
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Where the agent keeps its data and how it is reached.
+
+    ``database_url`` defaults to the SQLite file ``issuer.db`` in
+    ``data_dir``; a ``postgresql+psycopg://`` URL runs the same code on
+    PostgreSQL. ``public_base_url`` is the URL wallets and verifiers use. It
+    fixes the did:web DID and every published URL, so keep it unchanged
+    after credentials are issued. Without it the agent uses
+    ``http://localhost:{port}``. ``passphrase_env`` names the environment
+    variable whose value encrypts the signing keys; when it is unset the key
+    file ``issuer-kek.bin`` in ``data_dir`` is used. ``max_body_bytes`` limits
+    every request body. The ``*_ttl`` values are in seconds.
+    """
+
+    data_dir: Path
+    database_url: str | None = None
+    public_base_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    program_name: str = "Construction Pre-Apprenticeship Program"
+    passphrase_env: str = "VCWORK_ISSUER_PASSPHRASE"
+    max_body_bytes: int = 1024 * 1024
+    offer_ttl: int = 7 * 24 * 3600
+    access_token_ttl: int = 300
+    nonce_ttl: int = 300
+    max_tx_code_attempts: int = 5
+    status_list_max_age: int = 300
+    seed_catalog: bool = True
+    tls_certfile: Path | None = None
+    tls_keyfile: Path | None = None
+
+    @property
+    def base_url(self) -> str:
+        """The public base URL without a trailing slash."""
+        if self.public_base_url:
+            return self.public_base_url.rstrip("/")
+        scheme = "https" if self.tls_certfile else "http"
+        return f"{scheme}://localhost:{self.port}"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{Path(self.data_dir).resolve() / 'issuer.db'}"
+
+    def to_env(self) -> dict[str, str]:
+        """Return environment variables that :meth:`from_env` reads back (for workers)."""
+        env = {
+            ENV_PREFIX + "DATA_DIR": str(self.data_dir),
+            ENV_PREFIX + "DATABASE_URL": self.resolved_database_url,
+            ENV_PREFIX + "PUBLIC_BASE_URL": self.base_url,
+            ENV_PREFIX + "HOST": self.host,
+            ENV_PREFIX + "PORT": str(self.port),
+        }
+        if self.tls_certfile is not None and self.tls_keyfile is not None:
+            env[ENV_PREFIX + "TLS_CERTFILE"] = str(self.tls_certfile)
+            env[ENV_PREFIX + "TLS_KEYFILE"] = str(self.tls_keyfile)
+        return env
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Build settings from ``VCWORK_ISSUER_*`` variables (``DATA_DIR`` is required)."""
+        data_dir = os.environ.get(ENV_PREFIX + "DATA_DIR")
+        if not data_dir:
+            raise ValueError(
+                f"{ENV_PREFIX}DATA_DIR is not set; set it to the agent's data directory"
+            )
+        certfile = os.environ.get(ENV_PREFIX + "TLS_CERTFILE")
+        keyfile = os.environ.get(ENV_PREFIX + "TLS_KEYFILE")
+        return cls(
+            data_dir=Path(data_dir),
+            database_url=os.environ.get(ENV_PREFIX + "DATABASE_URL") or None,
+            public_base_url=os.environ.get(ENV_PREFIX + "PUBLIC_BASE_URL") or None,
+            host=os.environ.get(ENV_PREFIX + "HOST", "127.0.0.1"),
+            port=int(os.environ.get(ENV_PREFIX + "PORT", str(DEFAULT_PORT))),
+            tls_certfile=Path(certfile) if certfile else None,
+            tls_keyfile=Path(keyfile) if keyfile else None,
+        )
