@@ -9,7 +9,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 
-"$BIN/ruff" check src tests bench issuer_agent
+"$BIN/ruff" check src tests bench issuer_agent verifier_agent
+
+# The browser tests drive Debian's Chromium through Playwright; a browser
+# download by Playwright itself is not possible (or wanted) here.
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "installing Chromium with apt-get for the browser tests" >&2
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
+fi
 "$BIN/mypy"
 
 if [ -z "${VCWORK_TEST_POSTGRES_URL:-}" ] && [ -z "${VCWORK_SKIP_POSTGRES:-}" ]; then

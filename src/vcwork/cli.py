@@ -343,6 +343,7 @@ _LAZY_GROUPS = {
     "status": ("vcwork.status.cli", "status_app"),
     "anchor": ("vcwork.anchoring.cli", "anchor_app"),
     "issuer": ("issuer_agent.cli", "cli"),
+    "verifier": ("verifier_agent.cli", "cli"),
 }
 
 
