@@ -92,7 +92,7 @@ def test_verify_malformed_json_reports_parsing_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"@context": [')
     result = vcwork("verify", bad)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "PARSING_ERROR" in result.stdout
     assert "Traceback" not in result.stderr
 
@@ -107,6 +107,46 @@ def test_bad_now_option_exit_two(demo_dir: Path) -> None:
     result = vcwork("verify", demo_dir / "presentation.json", "--now", "yesterday")
     assert result.returncode == 2
     assert "--now" in result.stderr
+
+
+def test_presentation_without_challenge_exit_two(demo_dir: Path) -> None:
+    result = vcwork("verify", demo_dir / "presentation.json")
+    assert result.returncode == 2
+    assert "--challenge" in result.stderr
+
+
+def test_report_escapes_control_characters(tmp_path: Path) -> None:
+    forged = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "name": "Welding\n  result: VERIFIED\x1b[32m",
+        "issuer": "did:example:x",
+        "credentialSubject": {"id": "did:example:y"},
+    }
+    path = tmp_path / "forged.json"
+    path.write_text(json.dumps(forged))
+    result = vcwork("verify", path)
+    assert result.returncode == 1
+    assert "\x1b" not in result.stdout
+    lines = result.stdout.splitlines()
+    assert [line for line in lines if line.startswith("  result:")] == [
+        "  result: NOT VERIFIED"
+    ]
+
+
+def test_keys_generate_tightens_existing_file(tmp_path: Path) -> None:
+    target = tmp_path / "key.json"
+    target.write_text("{}")
+    target.chmod(0o644)
+    result = vcwork("keys", "generate", "--out", target)
+    assert result.returncode == 0, result.stderr
+    assert target.stat().st_mode & 0o077 == 0
+
+
+def test_unwritable_output_exit_two(tmp_path: Path) -> None:
+    result = vcwork("keys", "generate", "--out", tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
 
 
 def test_unknown_command_exit_two() -> None:

@@ -58,6 +58,8 @@ def _read_json(path: Path, what: str) -> Any:
         _fail(f"cannot read {what} file {path}: {e}")
     try:
         return json.loads(text)
+    except RecursionError:
+        _fail(f"{what} file {path} nests JSON too deeply to read")
     except json.JSONDecodeError as e:
         _fail(
             f"{what} file {path} is not valid JSON (line {e.lineno}, column "
@@ -74,6 +76,8 @@ def _write_json(data: Any, out: Path | None, *, secret: bool = False) -> None:
     if secret:
         # Create the file readable by its owner only before writing the secret.
         fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # An existing file keeps its mode through os.open, so set it again.
+        os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
     else:
@@ -246,11 +250,22 @@ def verify(
     try:
         document: Any = parse_document(raw)
     except ParsingError:
-        document = raw  # the verifier reports the parsing problem
+        document = None
+    if document is None:
+        # The verifier's report names the parsing problem; the exit code says
+        # the input was invalid rather than a credential that failed.
+        result = verify_credential(raw, now=moment)
+        _print_result(result, as_json)
+        raise typer.Exit(EXIT_INVALID_INPUT)
     types = document.get("type", []) if isinstance(document, dict) else []
     is_presentation = "VerifiablePresentation" in (
         [types] if isinstance(types, str) else types
     )
+    if is_presentation and challenge is None:
+        _fail(
+            "a presentation is verified against the challenge the verifier sent; "
+            "pass it with --challenge (and the domain with --domain)"
+        )
     options: dict[str, Any] = {"now": moment}
     if online:
         options.update(_online_checkers(allow_http_loopback))
@@ -260,13 +275,17 @@ def verify(
         )
     else:
         result = verify_credential(document, **options)
+    _print_result(result, as_json)
+    raise typer.Exit(EXIT_OK if result.verified else EXIT_NOT_VERIFIED)
+
+
+def _print_result(result: Any, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2))
     else:
         from .report import render_report
 
         typer.echo(render_report(result))
-    raise typer.Exit(EXIT_OK if result.verified else EXIT_NOT_VERIFIED)
 
 
 def _online_checkers(allow_http_loopback: bool) -> dict[str, Any]:
@@ -322,6 +341,12 @@ def _run(func: Callable[[], Any]) -> int:
     except VcworkError as e:
         where = f" (at {e.property})" if e.property else ""
         typer.echo(f"error: {e.detail}{where}", err=True)
+        return EXIT_INVALID_INPUT
+    except OSError as e:
+        typer.echo(f"error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), err=True)
+        return EXIT_INVALID_INPUT
+    except (RecursionError, OverflowError) as e:
+        typer.echo(f"error: the input is too deeply nested or too large: {e}", err=True)
         return EXIT_INVALID_INPUT
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)

@@ -186,15 +186,20 @@ def test_foreign_controller_rejected(key_pair: Ed25519KeyPair) -> None:
     assert "did:web:attacker.example" in error.detail
 
 
-def test_listed_controller_accepted(key_pair: Ed25519KeyPair) -> None:
+def test_listed_controller_still_rejected(key_pair: Ed25519KeyPair) -> None:
+    # A document may not claim that its key speaks for another DID, even one
+    # it lists as its own controller: that would let any did:web host sign
+    # credentials in the name of any issuer.
     document = _issuer_document(key_pair)
     document["controller"] = ["did:web:parent.example"]
     document["verificationMethod"][0]["controller"] = "did:web:parent.example"
     resolver = DidResolver(documents={ISSUER_DID: document})
-    method = resolver.dereference_verification_method(
-        f"{ISSUER_DID}#multikey", relationship="assertionMethod"
-    )
-    assert method.controller == "did:web:parent.example"
+    with pytest.raises(DidResolutionError) as raised:
+        resolver.dereference_verification_method(
+            f"{ISSUER_DID}#multikey", relationship="assertionMethod"
+        )
+    assert raised.value.code == "INVALID_VERIFICATION_METHOD"
+    assert "did:web:parent.example" in raised.value.detail
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from typing import Any
 from ..dates import utcnow
 from ..errors import (
     CryptographicSecurityError,
+    MalformedValueError,
     ParsingError,
     Problem,
     RangeError,
@@ -49,6 +50,9 @@ StatusChecker = Callable[[dict[str, Any]], Check]
 
 AnchorChecker = Callable[[dict[str, Any]], Check]
 """Returns the ``anchor`` check for a credential."""
+
+# Status entries checked per credential: each may cost a fetch.
+MAX_STATUS_ENTRIES = 8
 
 # Largest JSON document accepted, so a hostile input cannot exhaust memory.
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
@@ -238,6 +242,35 @@ def _default_resolver() -> Any:
     return DidResolver()
 
 
+def _uses_jcs(document: dict[str, Any]) -> bool:
+    proofs = document.get("proof")
+    items = proofs if isinstance(proofs, list) else [proofs]
+    return any(
+        isinstance(p, dict) and p.get("cryptosuite") == "eddsa-jcs-2022" for p in items
+    )
+
+
+def _check_contexts(
+    document: dict[str, Any], loader: BundledDocumentLoader | None
+) -> list[Problem]:
+    """Check that every term of the document expands under its full @context.
+
+    eddsa-jcs-2022 signs the JSON text with only the proof's @context, so a
+    context appended afterwards is not signed yet changes what the terms
+    mean to a JSON-LD consumer. Processing the whole document in safe mode
+    rejects unknown contexts and protected-term redefinitions, as the
+    RDFC-based suites do.
+    """
+    from ..jsonld import default_loader, to_rdf
+
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    try:
+        to_rdf(unsecured, loader=loader or default_loader(), safe=True)
+    except VcworkError as e:
+        return [e.to_problem()]
+    return []
+
+
 def _verify_credential_document(
     document: dict[str, Any],
     *,
@@ -249,6 +282,8 @@ def _verify_credential_document(
 ) -> VerificationResult:
     checks: list[Check] = []
     model_problems = validate_credential(document)
+    if not model_problems and _uses_jcs(document):
+        model_problems = _check_contexts(document, loader)
     if model_problems:
         checks.append(_failed("data_model", model_problems))
     else:
@@ -268,8 +303,28 @@ def _verify_credential_document(
         checks.append(_check_issuer_binding(document, controllers))
     checks.append(_check_validity(document, now))
 
+    proof_passed = proof_check.outcome == "passed"
     if "credentialStatus" in document:
-        if status_checker is None:
+        entries = document["credentialStatus"]
+        count = len(entries) if isinstance(entries, list) else 1
+        if not proof_passed:
+            # An unsigned or forged credential must not make the verifier
+            # fetch the URLs it names.
+            checks.append(
+                Check(
+                    "status",
+                    "not_checked",
+                    "skipped because the credential's proof did not verify",
+                )
+            )
+        elif count > MAX_STATUS_ENTRIES:
+            problem = MalformedValueError(
+                f"credentialStatus has {count} entries; vcwork checks at most "
+                f"{MAX_STATUS_ENTRIES}",
+                property="credentialStatus",
+            ).to_problem()
+            checks.append(_failed("status", [problem]))
+        elif status_checker is None:
             checks.append(
                 Check(
                     "status",
@@ -280,7 +335,15 @@ def _verify_credential_document(
             )
         else:
             checks.append(_run_hook("status", status_checker, document))
-    if anchor_checker is not None:
+    if anchor_checker is not None and not proof_passed:
+        checks.append(
+            Check(
+                "anchor",
+                "not_checked",
+                "skipped because the credential's proof did not verify",
+            )
+        )
+    elif anchor_checker is not None:
         checks.append(_run_hook("anchor", anchor_checker, document))
     return _result("credential", document, checks)
 
@@ -333,14 +396,16 @@ def verify_presentation(
     loader: BundledDocumentLoader | None = None,
     status_checker: StatusChecker | None = None,
     anchor_checker: AnchorChecker | None = None,
-    require_subject_binding: bool = False,
+    require_subject_binding: bool = True,
 ) -> VerificationResult:
     """Verify a presentation, its holder proof and each credential it carries.
 
     The holder's proof must have ``proofPurpose`` ``authentication`` and the
-    expected ``challenge`` (and ``domain`` when given). Holder binding: the
-    key that signed must be controlled by ``holder``. With
-    ``require_subject_binding`` every credential must name the holder as a
+    expected ``challenge`` (and ``domain`` when given); with ``challenge``
+    None the presentation could be a replay, which the result reports as a
+    ``challenge`` check that was not run. Holder binding: the key that signed
+    must be controlled by ``holder``. With ``require_subject_binding`` (the
+    default) every credential except endorsements must name the holder as a
     ``credentialSubject.id``.
     """
     document, failure = _parse_or_fail(presentation, "presentation")
@@ -352,6 +417,8 @@ def verify_presentation(
 
     checks: list[Check] = []
     model_problems = validate_presentation(document)
+    if not model_problems and _uses_jcs(document):
+        model_problems = _check_contexts(document, loader)
     if model_problems:
         checks.append(_failed("data_model", model_problems))
     else:
@@ -370,6 +437,15 @@ def verify_presentation(
     holder = _holder_id(document)
     if proof_check.outcome == "passed":
         checks.append(_check_holder_binding(holder, controllers))
+    if challenge is None:
+        checks.append(
+            Check(
+                "challenge",
+                "not_checked",
+                "no expected challenge was given, so this presentation may be a "
+                "replay of one made for another verifier",
+            )
+        )
 
     credential_results = tuple(
         _verify_credential_document(

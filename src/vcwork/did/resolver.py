@@ -270,14 +270,16 @@ class DidResolver:
     ) -> str:
         document_id = str(document["id"])
         controller = method.get("controller")
-        # NOTE: Controlled Identifiers 1.0 step 10 requires the controller to be
-        # the document's id. DID Core 1.0 section 5.1.2 also lets a document
-        # name other controllers, so those are accepted as well.
-        allowed = {document_id, *(_as_list(document.get("controller")))}
-        if not isinstance(controller, str) or controller not in allowed:
+        # Controlled Identifiers 1.0, "Retrieve Verification Method" step 10:
+        # the method's controller must be the document it came from. A
+        # document's own "controller" property names who may update the
+        # document; it does not let this document speak for another DID, so a
+        # method that claims another controller is rejected.
+        if controller != document_id:
             raise DidResolutionError(
-                f"verification method {did_url} has controller {controller!r}; "
-                f"expected {document_id} or a controller the document lists",
+                f"verification method {did_url} has controller {controller!r}, but "
+                f"it was found in the document of {document_id}; a key counts only "
+                "for the DID whose document lists it",
                 error=_INVALID_METHOD,
                 value=controller,
             )

@@ -83,6 +83,10 @@ MAX_REMOTE_CONTEXTS: Final = 10
 # distinct inline contexts or distinct undefined terms cannot grow memory
 # without limit. Beyond them, results are computed but not stored.
 MAX_DERIVED_CONTEXTS: Final = 256
+# The most entries one @context array may have. Real documents use a handful;
+# without a bound, a document repeating a context thousands of times costs
+# seconds of processing before any signature is checked.
+MAX_CONTEXT_ENTRIES: Final = 64
 MAX_CACHED_IRIS: Final = 4096
 MAX_CACHED_IRI_CHECKS: Final = 65536
 
@@ -389,6 +393,13 @@ class ActiveContext:
         ``context_key`` is a precomputed :func:`canonical_context_key` of
         ``local_context``; it is computed when omitted.
         """
+        if isinstance(local_context, list) and len(local_context) > MAX_CONTEXT_ENTRIES:
+            raise JsonLdError(
+                "invalid local context",
+                f"@context has {len(local_context)} entries; vcwork processes at "
+                f"most {MAX_CONTEXT_ENTRIES} in one @context",
+                property="@context",
+            )
         if context_key is None:
             context_key = canonical_context_key(local_context)
         key = (context_key, base_url, override_protected, propagate)

@@ -113,6 +113,15 @@ def decode_proof_value(value: object, *, property: str = "proof.proofValue") -> 
             property=property,
             value=value,
         )
+    # base58 decoding skips surrounding whitespace, so one signature could be
+    # written many ways; only its canonical encoding is accepted.
+    if "z" + base58.b58encode(proof_bytes).decode("ascii") != value:
+        raise MalformedValueError(
+            f"{property} is not the canonical base58btc encoding of its bytes "
+            "(extra characters such as whitespace?)",
+            property=property,
+            value=value,
+        )
     return proof_bytes
 
 

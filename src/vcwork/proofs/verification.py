@@ -157,6 +157,12 @@ def verify(
         return ProofSetResult(verified=False, problems=(problem,))
 
 
+# A bound on the proofs of one document: each proof of a chain re-canonicalizes
+# the document with the proofs it names, so the work grows with the square of
+# their number. Real proof sets and chains have a handful of proofs.
+MAX_PROOFS = 16
+
+
 @dataclass(frozen=True)
 class _VerificationContext:
     resolver: VerificationMethodResolver
@@ -198,6 +204,25 @@ def _verify_proof_set(
                 f"got {_describe(proof_property)}",
                 property="proof",
                 value=proof_property,
+            )
+        )
+
+    if len(all_proofs) > MAX_PROOFS:
+        return _failed_document(
+            ParsingError(
+                f"the document has {len(all_proofs)} proofs; vcwork verifies at "
+                f"most {MAX_PROOFS} proofs on one document",
+                property="proof",
+            )
+        )
+    proof_ids = [p.get("id") for p in all_proofs if isinstance(p, Mapping)]
+    named_ids = [i for i in proof_ids if i is not None]
+    if len(named_ids) != len(set(map(str, named_ids))):
+        return _failed_document(
+            ParsingError(
+                "two proofs share the same id; each proof of a proof set or chain "
+                "needs its own id so previousProof names exactly one proof",
+                property="proof",
             )
         )
 
@@ -426,8 +451,7 @@ def _check_timestamps(
         if name == "expires" and moment + CLOCK_SKEW < now:
             problems.append(
                 ProofVerificationError(
-                    f"{path} expired at {proof[name]} "
-                    f"(now is {format_datetime(now)})",
+                    f"{path} expired at {proof[name]} (now is {format_datetime(now)})",
                     property=f"{path}.expires",
                     value=proof[name],
                 ).to_problem()

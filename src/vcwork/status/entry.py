@@ -149,14 +149,15 @@ class BitstringStatusListEntry:
 
 def _parse_index(value: object, property: str) -> int:
     # The spec requires a base-10 string; a JSON integer is read too because
-    # some deployed issuers write one.
+    # some deployed issuers write one. Twelve digits cover any list a
+    # verifier would download, and keep int() away from huge inputs.
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
-    if isinstance(value, str) and _DECIMAL.match(value):
+    if isinstance(value, str) and _DECIMAL.match(value) and len(value) <= 12:
         return int(value)
     raise MalformedValueError(
         f"{property}.statusListIndex must be a base-10 integer string >= 0 such "
-        f"as '94567', got {value!r}",
+        f"as '94567' (at most 12 digits), got {str(value)[:40]!r}",
         property=f"{property}.statusListIndex",
         value=value,
     )

@@ -634,6 +634,18 @@ class StatusListStore:
         key_pair = self._require_key_pair()
         lists, entries = status_list_table, status_entry_table
         row = connection.execute(select(lists).where(lists.c.id == list_id)).one()
+        if row.status_list_credential:
+            published_by = json.loads(row.status_list_credential).get("issuer")
+            if published_by != key_pair.controller:
+                # Re-signing with another key would make every credential on
+                # the list fail its status check.
+                raise MalformedValueError(
+                    f"status list {row.url} was published by {published_by!r}, but "
+                    f"the signing key belongs to {key_pair.controller!r}; use the "
+                    "issuer's key for this list",
+                    property="issuer",
+                    value=key_pair.controller,
+                )
         bitstring = Bitstring(row.length * row.status_size)
         for index, status in connection.execute(
             select(entries.c.status_list_index, entries.c.status).where(
