@@ -108,7 +108,9 @@ def test_slow_server_times_out(http_server: LocalServer) -> None:
 def test_non_json_rejected(http_server: LocalServer, route: Route) -> None:
     http_server.routes[WELL_KNOWN] = route
     error = _resolve_error(http_server.did(), LOOPBACK_HTTP)
-    assert error.code == "representationNotSupported"
+    # Deeply nested JSON parses when another library has raised the
+    # recursion limit, and is then rejected as not being a DID document.
+    assert error.code in ("representationNotSupported", "invalidDidDocument")
 
 
 def test_not_found(http_server: LocalServer) -> None:

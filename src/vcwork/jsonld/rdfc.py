@@ -48,6 +48,9 @@ HASH_ALGORITHMS: Mapping[str, Callable[..., Any]] = {
 # hndq.5.4. The W3C suite's "poison - evil" cases (test044-046, 12 blank nodes)
 # need 279 and its 10-node clique (test074, which must fail) over 2000.
 DEFAULT_MAX_DEEP_ITERATIONS = 300
+# Nesting of Hash N-Degree Quads calls; each level also costs a few Python
+# frames, so this stays well inside the default recursion limit of 1000.
+MAX_RECURSION_DEPTH = 150
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +117,7 @@ class _CanonicalizationState:
         self.canonical_issuer = _IdentifierIssuer("c14n")
         self.first_degree_hashes: dict[str, str] = {}
         self.deep_iterations = 0
+        self.depth = 0
         self.deep_iteration_limit = 0
         self.max_deep_iterations = 0
 
@@ -299,6 +303,21 @@ def _hash_n_degree_quads(
     state: _CanonicalizationState, identifier: str, issuer: _IdentifierIssuer
 ) -> tuple[str, _IdentifierIssuer]:
     """Hash N-Degree Quads (spec section 4.8.3), bounded by the work limit."""
+    # The recursion depth is bounded here rather than by Python's recursion
+    # limit, which other libraries in the same process may raise (web3 sets it
+    # to 100,000) until deep recursion overflows the C stack.
+    state.depth += 1
+    try:
+        if state.depth > MAX_RECURSION_DEPTH:
+            raise RecursionError("Hash N-Degree Quads recursion depth")
+        return _hash_n_degree_quads_step(state, identifier, issuer)
+    finally:
+        state.depth -= 1
+
+
+def _hash_n_degree_quads_step(
+    state: _CanonicalizationState, identifier: str, issuer: _IdentifierIssuer
+) -> tuple[str, _IdentifierIssuer]:
     state.spend_deep_iteration()
     hash_to_related: dict[str, list[str]] = {}  # hndq.1
     canonical_issued = state.canonical_issuer.issued
@@ -413,7 +432,7 @@ def canonicalize_quads(
     except RecursionError:
         raise ProofTransformationError(
             "RDF canonicalization stopped: Hash N-Degree Quads recursed deeper "
-            "than the Python recursion limit, so the dataset may be a poison "
+            f"than {MAX_RECURSION_DEPTH} levels, so the dataset may be a poison "
             "dataset. Simplify the blank node structure of the input",
             property="max_deep_iterations",
             value=max_deep_iterations,

@@ -67,6 +67,31 @@ _RDF_DIRECTIONS: Final = (None, "i18n-datatype")
 Path = tuple[str | int, ...]
 
 
+# Nesting of JSON objects and arrays that expansion accepts. Expansion recurses
+# several frames per level, and the process-wide recursion limit cannot be
+# relied on (web3 raises it to 100,000, past what the C stack holds).
+MAX_NESTING_DEPTH = 100
+
+
+def _nesting_depth(value: Any) -> int:
+    """Return the nesting depth of JSON containers in ``value``, without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_NESTING_DEPTH:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def to_rdf(
     document: Any,
     *,
@@ -99,6 +124,11 @@ def to_rdf(
     if rdf_direction not in _RDF_DIRECTIONS:
         raise ValueError(
             f"rdf_direction must be None or 'i18n-datatype', got {rdf_direction!r}"
+        )
+    if _nesting_depth(document) > MAX_NESTING_DEPTH:
+        raise ProofTransformationError(
+            f"the JSON-LD document nests too deeply to process (more than "
+            f"{MAX_NESTING_DEPTH} levels of objects and arrays)"
         )
     loader = loader or default_loader()
     active = initial_context(loader, base=base, mode=processing_mode)
