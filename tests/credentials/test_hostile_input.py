@@ -224,3 +224,30 @@ def test_proof_value_with_whitespace_rejected(issuer: Ed25519KeyPair) -> None:
     signed["proof"]["proofValue"] += " "
     result = verify_credential(signed, now=NOW)
     assert not result.verified
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda c: c["credentialSubject"].__setitem__("@index", "Master Electrician"),
+        lambda c: c.__setitem__("name", {"@value": "Basics", "@index": "Master"}),
+        lambda c: c.__setitem__("@id", c.pop("id")),
+        lambda c: c.__setitem__("@nest", {"name": "Master Electrician"}),
+    ],
+    ids=["index-on-node", "index-on-value", "id-keyword", "nest"],
+)
+def test_unsigned_keywords_rejected(issuer: Ed25519KeyPair, change: Any) -> None:
+    credential = _credential(str(issuer.controller), "did:example:s")
+    credential["name"] = "Basics"
+    signed = issue_credential(credential, issuer, created=CREATED)
+    change(signed)
+    result = verify_credential(signed, now=NOW)
+    assert not result.verified
+    assert "MALFORMED_VALUE_ERROR" in result.problem_codes
+
+
+def test_language_value_object_accepted(issuer: Ed25519KeyPair) -> None:
+    credential = _credential(str(issuer.controller), "did:example:s")
+    credential["name"] = {"@value": "Lecture de plans", "@language": "fr"}
+    signed = issue_credential(credential, issuer, created=CREATED)
+    assert verify_credential(signed, now=NOW).verified

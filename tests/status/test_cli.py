@@ -57,7 +57,7 @@ def test_status_commands_end_to_end(tmp_path: Path, key_file: Path) -> None:
     assert reinstated["changed"] == ["urn:uuid:a"]
     revoked = run("revoke", "urn:uuid:a", "urn:uuid:b", "--db", db, "--key", key_file)
     assert revoked["changed"] == ["urn:uuid:a", "urn:uuid:b"]
-    assert revoked["republished"] == [entries[0]["statusListCredential"]]
+    assert revoked["resigned"] == [entries[0]["statusListCredential"]]
 
     shown = run("show", "urn:uuid:a", "--db", db)
     assert {item["entry"]["statusPurpose"]: item["status"] for item in shown} == {

@@ -247,6 +247,41 @@ def validity_period(
     return start, end, problems
 
 
+# JSON-LD keywords a credential may use as written. The rest either carry
+# text that no signature covers (@index), or move data where a JSON reader
+# of the VC data model does not look (@id for id, @nest, @set, @graph ...).
+_ALLOWED_KEYWORDS = frozenset({"@context", "@value", "@language", "@direction"})
+
+
+def _check_keywords(document: dict[str, Any]) -> list[Problem]:
+    """Report JSON-LD keywords outside the compacted form the data model reads."""
+    problems: list[Problem] = []
+    stack: list[tuple[Any, str]] = [(document, "")]
+    while stack and len(problems) < 10:
+        value, path = stack.pop()
+        if isinstance(value, list):
+            stack.extend((item, f"{path}[{i}]") for i, item in enumerate(value))
+            continue
+        if not isinstance(value, dict):
+            continue
+        for key, child in value.items():
+            child_path = f"{path}.{key}" if path else key
+            if key == "@context":
+                continue
+            if key.startswith("@") and key not in _ALLOWED_KEYWORDS:
+                problems.append(
+                    _malformed(
+                        child_path,
+                        f"the JSON-LD keyword {key} is not accepted in a "
+                        "credential; write the data in compacted form (id, type, "
+                        "plain properties), because a signature does not cover "
+                        "every keyword and JSON readers skip them",
+                    )
+                )
+            stack.append((child, child_path))
+    return problems
+
+
 def validate_credential(credential: Any) -> list[Problem]:
     """Check a credential against the VC Data Model's required properties and forms."""
     if not isinstance(credential, dict):
@@ -257,6 +292,7 @@ def validate_credential(credential: Any) -> list[Problem]:
             )
         ]
     problems = _check_context(credential)
+    problems += _check_keywords(credential)
     problems += _check_type(credential, "VerifiableCredential")
     problems += _check_optional_url(credential, "id", "id")
     problems += _check_issuer(credential)
@@ -284,6 +320,9 @@ def validate_presentation(presentation: Any) -> list[Problem]:
             )
         ]
     problems = _check_context(presentation)
+    problems += _check_keywords(
+        {k: v for k, v in presentation.items() if k != "verifiableCredential"}
+    )
     problems += _check_type(presentation, "VerifiablePresentation")
     problems += _check_optional_url(presentation, "id", "id")
     holder = presentation.get("holder")

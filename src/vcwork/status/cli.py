@@ -63,6 +63,16 @@ def _open_store(
 ) -> Any:
     from .store import StatusListStore, sqlite_url
 
+    if valid_for_days is not None and not 0 < valid_for_days <= 3650:
+        raise MalformedValueError(
+            f"--valid-for-days must be between 0 and 3650, got {valid_for_days}",
+            property="--valid-for-days",
+        )
+    if ttl_seconds is not None and not 0 < ttl_seconds <= 31_536_000:
+        raise MalformedValueError(
+            f"--ttl must be between 0 and 31536000 seconds, got {ttl_seconds}",
+            property="--ttl",
+        )
     return StatusListStore(
         sqlite_url(db),
         # Existing lists keep their stored URL; the base URL only names new ones.
@@ -108,9 +118,15 @@ def _change(
         {
             "changed": list(change.changed),
             "unchanged": list(change.unchanged),
-            "republished": sorted(change.status_list_credentials),
+            "resigned": sorted(change.status_list_credentials),
         }
     )
+    if change.status_list_credentials:
+        typer.echo(
+            "the lists above were re-signed in the database; serve the new "
+            "credentials (vcwork status publish) so verifiers see the change",
+            err=True,
+        )
 
 
 @status_app.command("revoke")
@@ -190,6 +206,8 @@ def show(
     db: Path = typer.Option(..., "--db", help=_DB_HELP),
 ) -> None:
     """Show a credential's entries and status values, or a summary of every list."""
+    if not db.is_file():
+        raise MalformedValueError(f"status list database not found: {db}")
     store = _open_store(db, key=None)
     if credential_id is None:
         _print([info.to_json() for info in store.lists()])
