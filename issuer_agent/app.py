@@ -2,13 +2,15 @@
 
 Public routes (no authentication): the DID document, issuer and
 authorization server metadata, the catalog, status lists, credential
-offers and the token, nonce and credential endpoints of OpenID4VCI (the
-last one takes the access token from the token endpoint). Staff routes need
+offers, the token, nonce and credential endpoints of OpenID4VCI (the last
+one takes the access token from the token endpoint), and the anchor log and
+receipts (``anchor_routes.py``). Staff routes need
 ``Authorization: Bearer <API key>``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
@@ -26,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vcwork.exchange.oid4vci import Oid4vciError
 
+from .anchor_routes import anchor_router, run_anchor_close_loop
 from .errors import AgentError, InvalidInputError
 from .http import BodySizeLimit, install_error_handlers
 from .issuance import Issuance
@@ -174,10 +177,24 @@ def create_app(settings: Settings) -> FastAPI:
         state["service"] = service
         app.state.service = service
         state["issuance"] = Issuance(service)
+        stop_anchoring = asyncio.Event()
+        anchoring_task = None
+        if settings.anchor_close_interval > 0:
+            anchoring_task = asyncio.create_task(
+                run_anchor_close_loop(
+                    service.anchoring,
+                    interval=settings.anchor_close_interval,
+                    stop=stop_anchoring,
+                )
+            )
         logger.info("issuer agent started: %s as %s", settings.base_url, service.did)
         try:
             yield
         finally:
+            # Let a close in progress finish before the database closes.
+            stop_anchoring.set()
+            if anchoring_task is not None:
+                await anchoring_task
             service.close()
             logger.info("issuer agent stopped")
 
@@ -196,6 +213,10 @@ def create_app(settings: Settings) -> FastAPI:
 
     def issuance() -> Issuance:
         return state["issuance"]  # type: ignore[no-any-return]
+
+    app.include_router(
+        anchor_router(settings, lambda: service().anchoring, staff=_staff)
+    )
 
     # -- public: identity and metadata ------------------------------------------
 
@@ -443,6 +464,11 @@ def create_app(settings: Settings) -> FastAPI:
         )
         return result
 
+    from .outcomes import create_outcomes_router
+
+    app.include_router(
+        create_outcomes_router(minimum_cell_size=settings.outcomes_minimum_cell_size)
+    )
     return app
 
 

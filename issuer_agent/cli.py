@@ -50,6 +50,7 @@ def _settings(
     host: str = "127.0.0.1",
     tls_cert: Path | None = None,
     tls_key: Path | None = None,
+    **anchoring: Any,
 ) -> Settings:
     return Settings(
         data_dir=data_dir,
@@ -59,6 +60,7 @@ def _settings(
         port=port,
         tls_certfile=tls_cert,
         tls_keyfile=tls_key,
+        **anchoring,
     )
 
 
@@ -92,6 +94,25 @@ def serve(
         "directory and serve HTTPS with it.",
     ),
     log_level: str = typer.Option("info", "--log-level", help="Logging level."),
+    anchor_batch_size: int = typer.Option(
+        10_000,
+        "--anchor-batch-size",
+        min=1,
+        help="Close an anchor batch when this many delivered credentials wait.",
+    ),
+    anchor_batch_age: float = typer.Option(
+        600.0,
+        "--anchor-batch-age",
+        min=0,
+        help="Close an anchor batch when its oldest credential has waited this many "
+        "seconds.",
+    ),
+    anchor_close_interval: float = typer.Option(
+        30.0,
+        "--anchor-close-interval",
+        min=0,
+        help="Seconds between checks for due anchor batches; 0 turns the check off.",
+    ),
 ) -> None:
     """Start the issuer agent with uvicorn."""
     import uvicorn
@@ -109,7 +130,16 @@ def serve(
         typer.echo("error: pass both --tls-cert and --tls-key", err=True)
         raise typer.Exit(2)
     settings = _settings(
-        data_dir, database_url, public_base_url, port, host, tls_cert, tls_key
+        data_dir,
+        database_url,
+        public_base_url,
+        port,
+        host,
+        tls_cert,
+        tls_key,
+        anchor_batch_size=anchor_batch_size,
+        anchor_batch_age=anchor_batch_age,
+        anchor_close_interval=anchor_close_interval,
     )
     ssl = {}
     if tls_cert is not None and tls_key is not None:
@@ -171,6 +201,60 @@ def rotate_key(
         typer.echo(service.rotate_key())
     finally:
         service.close()
+
+
+@cli.command("anchor-close")
+def anchor_close(
+    data_dir: Path = DataDir,
+    database_url: str | None = DatabaseUrl,
+    public_base_url: str | None = BaseUrl,
+    port: int = typer.Option(
+        DEFAULT_PORT, "--port", help="Port of the default base URL."
+    ),
+    due_only: bool = typer.Option(
+        False,
+        "--due-only",
+        help="Close only batches that are full or old enough (for a timer job).",
+    ),
+    batch_size: int = typer.Option(
+        10_000, "--batch-size", min=1, help="Batch size that makes a batch due."
+    ),
+    batch_age: float = typer.Option(
+        600.0, "--batch-age", min=0, help="Age in seconds that makes a batch due."
+    ),
+) -> None:
+    """Anchor the delivered credentials that wait for a batch, and print the batches.
+
+    Safe while the agent runs: a lease in the database lets one process close
+    batches at a time. Exit code 0 on success (also when nothing waited), 1
+    when another process is closing batches, 2 when closing failed.
+    """
+    import json
+
+    from vcwork.errors import VcworkError
+
+    from .anchoring import CloseBusyError
+
+    settings = _settings(
+        data_dir,
+        database_url,
+        public_base_url,
+        port,
+        anchor_batch_size=batch_size,
+        anchor_batch_age=batch_age,
+    )
+    service = _service(settings)
+    try:
+        closed = service.anchoring.close_batches(due_only=due_only)
+    except CloseBusyError as e:
+        typer.echo(f"error: {e.detail}", err=True)
+        raise typer.Exit(1) from None
+    except VcworkError as e:
+        typer.echo(f"error: closing anchor batches failed: {e.detail}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        service.close()
+    typer.echo(json.dumps({"closed": [batch.to_json() for batch in closed]}, indent=2))
 
 
 @cli.command("import-roster")

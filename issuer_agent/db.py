@@ -20,6 +20,7 @@ from sqlalchemy import (
     Column,
     Connection,
     Engine,
+    Float,
     Integer,
     LargeBinary,
     MetaData,
@@ -163,6 +164,29 @@ nonce_table = Table(
     metadata,
     Column("value", String(128), primary_key=True),
     Column("expires", Integer, nullable=False),
+)
+
+anchor_queue_table = Table(
+    "issuer_anchor_queue",
+    metadata,
+    # A credential delivered to a holder, written in the transaction that
+    # records the delivery. ``added`` turns 1 once the anchor batcher has it,
+    # so a crash in between is repaired by the next flush. Rows stay, and
+    # mark which document of a credential id was delivered.
+    Column("credential_id", String(2048), primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("queued", String(32), nullable=False),
+    Column("added", Integer, nullable=False, default=0),
+)
+
+lease_table = Table(
+    "issuer_lease",
+    metadata,
+    # A time-limited lock that one process of several holds while it closes
+    # anchor batches; ``expires`` is a Unix time in seconds.
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(64), nullable=False),
+    Column("expires", Float, nullable=False),
 )
 
 # Attempts of a transaction that met a locked SQLite database, and the first

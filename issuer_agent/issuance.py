@@ -363,9 +363,13 @@ class Issuance:
                 "the offered credential was revoked after the offer was made",
                 error="credential_request_denied",
             )
-        credential = self.service.rebind_credential(
-            offer.credential_id, proof.holder, actor="openid4vci"
-        )
+        try:
+            credential = self.service.rebind_credential(
+                offer.credential_id, proof.holder, actor="openid4vci"
+            )
+        except ConflictError as e:
+            logger.info("offer %s: %s", offer.id, e.detail)
+            raise Oid4vciError(e.detail, error="credential_request_denied") from e
         logger.info(
             "credential %s delivered to holder %s", offer.credential_id, proof.holder
         )

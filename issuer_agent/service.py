@@ -14,11 +14,11 @@ import logging
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from vcwork.badges import (
     Achievement,
@@ -51,6 +51,7 @@ from vcwork.did import DidResolver, url_to_did_web
 from vcwork.errors import VcworkError
 from vcwork.status import StatusListStore
 
+from .anchoring import AnchorService
 from .db import (
     Database,
     achievement_table,
@@ -121,6 +122,13 @@ class IssuerService:
             list_base_url=f"{self.base_url}/status",
             key_pair=self.keys.current,
         )
+        self.anchoring = AnchorService(
+            self.database,
+            log_id=self.did,
+            signing_key=self._signing_key,
+            max_batch_size=settings.anchor_batch_size,
+            max_batch_age=timedelta(seconds=settings.anchor_batch_age),
+        )
         self.profile = Profile(
             id=self.did, name=settings.program_name, url=self.base_url
         )
@@ -128,6 +136,7 @@ class IssuerService:
             self._seed_catalog()
 
     def close(self) -> None:
+        self.anchoring.close()
         self.status_store.close()
         self.database.close()
 
@@ -388,7 +397,8 @@ class IssuerService:
                 f"participant {participant_id} already has a record for {slug!r}; "
                 "revoke its credential before recording it again"
             ) from e
-        self._add_to_anchor_batch(credential)
+        # Not queued for anchoring yet: a badge is anchored when the holder
+        # receives it (rebind_credential), because OpenID4VCI re-signs it then.
         result = {
             **record,
             "evidence": json.loads(record["evidence"]),
@@ -461,15 +471,20 @@ class IssuerService:
         )
         _audit(connection, actor, "issue", str(credential["id"]), slug)
 
-    def _add_to_anchor_batch(self, credential: Mapping[str, Any]) -> None:
-        """Add an issued credential to the next anchor batch.
+    def _add_to_anchor_batch(self) -> None:
+        """Hand the credentials queued for anchoring to the batcher.
 
-        TODO: integration point for ``vcwork.anchoring``, which does not
-        exist yet; until it does, credentials are issued without an anchor.
+        A failure is logged and not raised: the credential is recorded and
+        delivered, and its queue row stays for the next flush.
         """
-        logger.debug(
-            "anchoring not available; credential %s not anchored", credential.get("id")
-        )
+        try:
+            self.anchoring.flush_queue()
+        except (SQLAlchemyError, VcworkError) as e:
+            logger.error(
+                "adding delivered credentials to the anchor batch failed; the next "
+                "close retries: %s",
+                e,
+            )
 
     def award_pathways(self, participant_id: str, *, actor: str) -> list[str]:
         """Issue each auto-award pathway whose parts the participant has earned and not lost to revocation.
@@ -534,7 +549,6 @@ class IssuerService:
                     "pathway %s already awarded to %s", pathway["slug"], participant_id
                 )
                 continue
-            self._add_to_anchor_batch(credential)
             issued.append(str(credential["id"]))
             logger.info(
                 "awarded pathway %s to participant %s", pathway["slug"], participant_id
@@ -621,6 +635,8 @@ class IssuerService:
 
         def work(connection: Connection) -> None:
             self._insert_credential(connection, signed, None, None, actor)
+            # The response delivers this document, so it is the one anchored.
+            self.anchoring.queue(connection, signed)
 
         try:
             self.database.transaction(work)
@@ -628,7 +644,7 @@ class IssuerService:
             raise ConflictError(
                 f"a credential with id {credential_id!r} was already issued"
             ) from e
-        self._add_to_anchor_batch(signed)
+        self._add_to_anchor_batch()
         return signed
 
     def rebind_credential(
@@ -637,12 +653,26 @@ class IssuerService:
         """Re-sign a badge for the holder DID proven in an OpenID4VCI key proof.
 
         The credential keeps its id and status entry; the stored document is
-        replaced, and the participant's DID is recorded.
+        replaced, and the participant's DID is recorded. The returned
+        document is the one delivered, so it is queued for anchoring. Raises
+        :class:`ConflictError` when the credential was delivered to another
+        key before, because one credential id has one anchored document.
         """
         document, participant_id, _slug = self.get_credential_row(credential_id)
         subject = document.get("credentialSubject", {})
         if subject.get("id") == holder:
+
+            def queue(connection: Connection) -> None:
+                self.anchoring.queue(connection, document)
+
+            self.database.transaction(queue)
+            self._add_to_anchor_batch()
             return document
+        if self.anchoring.is_delivered(credential_id):
+            raise ConflictError(
+                f"credential {credential_id} was already delivered to another wallet "
+                "key; revoke it and issue a new credential for this wallet"
+            )
         if participant_id is None:
             raise ConflictError(
                 f"credential {credential_id} has no participant and cannot be bound "
@@ -664,9 +694,17 @@ class IssuerService:
                 .values(did=holder)
             )
             _audit(connection, actor, "bind-holder", credential_id, holder)
+            self.anchoring.queue(connection, signed)
 
-        self.database.transaction(work)
-        self._add_to_anchor_batch(signed)
+        try:
+            self.database.transaction(work)
+        except IntegrityError as e:
+            # Two wallets redeemed offers for this credential at the same time.
+            raise ConflictError(
+                f"credential {credential_id} was delivered to another wallet key at "
+                "the same time; revoke it and issue a new credential for this wallet"
+            ) from e
+        self._add_to_anchor_batch()
         return signed
 
     def get_credential_row(

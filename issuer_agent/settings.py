@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 __all__ = ["ENV_PREFIX", "Settings"]
 
 ENV_PREFIX = "VCWORK_ISSUER_"
 DEFAULT_PORT = 8001
+
+N = TypeVar("N", int, float)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,6 +28,14 @@ class Settings:
     variable whose value encrypts the signing keys; when it is unset the key
     file ``issuer-kek.bin`` in ``data_dir`` is used. ``max_body_bytes`` limits
     every request body. The ``*_ttl`` values are in seconds.
+
+    Anchoring: a batch closes when ``anchor_batch_size`` delivered
+    credentials wait or the oldest has waited ``anchor_batch_age`` seconds.
+    A background task checks every ``anchor_close_interval`` seconds (0
+    turns it off; then close with the staff route or the CLI).
+    ``anchor_max_age`` is the ``Cache-Control`` max-age in seconds of the
+    log's latest tree head and of other responses that change when a batch
+    closes.
     """
 
     data_dir: Path
@@ -43,6 +54,23 @@ class Settings:
     seed_catalog: bool = True
     tls_certfile: Path | None = None
     tls_keyfile: Path | None = None
+    anchor_batch_size: int = 10_000
+    anchor_batch_age: float = 600.0
+    anchor_close_interval: float = 30.0
+    # Smallest group an outcomes report publishes; None reads
+    # VCWORK_ISSUER_MIN_CELL_SIZE (default 10).
+    outcomes_minimum_cell_size: int | None = None
+    anchor_max_age: int = 60
+
+    def __post_init__(self) -> None:
+        if self.anchor_batch_size < 1:
+            raise ValueError(
+                f"anchor_batch_size must be at least 1, got {self.anchor_batch_size}"
+            )
+        for name in ("anchor_batch_age", "anchor_close_interval", "anchor_max_age"):
+            value = getattr(self, name)
+            if value < 0:
+                raise ValueError(f"{name} must be 0 or more seconds, got {value}")
 
     @property
     def base_url(self) -> str:
@@ -66,6 +94,10 @@ class Settings:
             ENV_PREFIX + "PUBLIC_BASE_URL": self.base_url,
             ENV_PREFIX + "HOST": self.host,
             ENV_PREFIX + "PORT": str(self.port),
+            ENV_PREFIX + "ANCHOR_BATCH_SIZE": str(self.anchor_batch_size),
+            ENV_PREFIX + "ANCHOR_BATCH_AGE": str(self.anchor_batch_age),
+            ENV_PREFIX + "ANCHOR_CLOSE_INTERVAL": str(self.anchor_close_interval),
+            ENV_PREFIX + "ANCHOR_MAX_AGE": str(self.anchor_max_age),
         }
         if self.tls_certfile is not None and self.tls_keyfile is not None:
             env[ENV_PREFIX + "TLS_CERTFILE"] = str(self.tls_certfile)
@@ -90,4 +122,18 @@ class Settings:
             port=int(os.environ.get(ENV_PREFIX + "PORT", str(DEFAULT_PORT))),
             tls_certfile=Path(certfile) if certfile else None,
             tls_keyfile=Path(keyfile) if keyfile else None,
+            anchor_batch_size=_env_number(int, "ANCHOR_BATCH_SIZE", 10_000),
+            anchor_batch_age=_env_number(float, "ANCHOR_BATCH_AGE", 600.0),
+            anchor_close_interval=_env_number(float, "ANCHOR_CLOSE_INTERVAL", 30.0),
+            anchor_max_age=_env_number(int, "ANCHOR_MAX_AGE", 60),
         )
+
+
+def _env_number(kind: type[N], name: str, default: N) -> N:
+    raw = os.environ.get(ENV_PREFIX + name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ValueError(f"{ENV_PREFIX}{name} must be a number, got {raw!r}") from None

@@ -367,6 +367,7 @@ def _run(func: Callable[[], Any]) -> int:
 _LAZY_GROUPS = {
     "status": ("vcwork.status.cli", "status_app"),
     "anchor": ("vcwork.anchoring.cli", "anchor_app"),
+    "report": ("vcwork.outcomes.cli", "report_app"),
     "issuer": ("issuer_agent.cli", "cli"),
     "verifier": ("verifier_agent.cli", "cli"),
 }

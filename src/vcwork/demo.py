@@ -56,7 +56,7 @@ __all__ = ["run_demo"]
 
 PROGRAM_BASE = "https://construction-pathways.example"
 EMPLOYER_DOMAIN = "hiring.buildright.example"
-STEPS = 9
+STEPS = 10
 
 # Evidence the program records when the participant demonstrates each competency.
 _EVIDENCE = {
@@ -323,6 +323,12 @@ def run_demo(out: Path) -> VerificationResult:
         outcome = status.detail if status is not None else "no status entry"
         label = "valid  " if credential_result.verified else "INVALID"
         _detail(f"{label} {_credential_name(document)}: {outcome}")
+
+    _say(10, "The program reports outcomes for its funder (synthetic cohort)")
+    from .outcomes import write_demo_report
+
+    for path in write_demo_report(out / "outcomes"):
+        _detail(f"-> {path}")
 
     elapsed = time.perf_counter() - started
     typer.echo(

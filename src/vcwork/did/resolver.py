@@ -283,7 +283,7 @@ class DidResolver:
                 error=_INVALID_METHOD,
                 value=controller,
             )
-        return controller
+        return document_id
 
     @staticmethod
     def _check_relationship(

@@ -16,6 +16,7 @@ the conditions Digital Bazaar's jsonld.js (v8) rejects with ``safe: true``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any, Final
 
 import rfc8785
@@ -79,6 +80,7 @@ def _nesting_depth(value: Any) -> int:
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        children: Iterable[Any]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):
