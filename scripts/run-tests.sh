@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 
-"$BIN/ruff" check src tests bench issuer_agent verifier_agent
+"$BIN/ruff" check src tests bench issuer_agent verifier_agent wallet
 
 # The browser tests drive Debian's Chromium through Playwright; a browser
 # download by Playwright itself is not possible (or wanted) here.

@@ -370,6 +370,7 @@ _LAZY_GROUPS = {
     "report": ("vcwork.outcomes.cli", "report_app"),
     "issuer": ("issuer_agent.cli", "cli"),
     "verifier": ("verifier_agent.cli", "cli"),
+    "wallet": ("wallet.cli", "cli"),
 }
 
 
