@@ -29,10 +29,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     create_engine,
-    event,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+
+from vcwork.storage import configure_sqlite_engine
 
 __all__ = ["Database", "metadata", "now_iso", "sha256_hex"]
 
@@ -211,7 +212,7 @@ class Database:
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         if self.is_sqlite:
             self.engine: Engine = create_engine(url, connect_args={"timeout": 30})
-            _configure_sqlite(self.engine)
+            configure_sqlite_engine(self.engine, foreign_keys=False)
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
         metadata.create_all(self.engine)
@@ -233,19 +234,3 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def _configure_sqlite(engine: Engine) -> None:
-    # WAL lets readers work while one writer commits; BEGIN IMMEDIATE takes
-    # the write lock at the start, so two writers queue instead of deadlocking.
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -25,12 +25,13 @@ from sqlalchemy import (
     Text,
     create_engine,
     delete,
-    event,
     select,
     update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from vcwork.storage import configure_sqlite_engine
 
 __all__ = [
     "PresentationRequestRow",
@@ -123,7 +124,7 @@ class Store:
     def __init__(self, database_url: str) -> None:
         self.engine: Engine = create_engine(database_url, future=True)
         if self.engine.dialect.name == "sqlite":
-            _configure_sqlite(self.engine)
+            configure_sqlite_engine(self.engine, foreign_keys=False)
         Base.metadata.create_all(self.engine)
 
     def close(self) -> None:
@@ -291,19 +292,3 @@ class Store:
                 session.add(row)
             row.count += 1
             return row.count
-
-
-def _configure_sqlite(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        # BEGIN IMMEDIATE takes the write lock up front, so two transactions
-        # never both read a counter and then fail to upgrade their lock.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
-    Connection,
     Engine,
     Float,
     ForeignKey,
@@ -22,8 +21,9 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
-    event,
 )
+
+from ..storage import configure_sqlite_engine
 
 __all__ = ["create_anchor_engine", "metadata", "sqlite_url"]
 
@@ -101,7 +101,7 @@ def create_anchor_engine(database_url: str) -> Engine:
     """Create an engine, the tables and (on SQLite) the append-only triggers."""
     engine = create_engine(database_url)
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine)
+        configure_sqlite_engine(engine)
     metadata.create_all(engine)
     if engine.dialect.name == "sqlite":
         with engine.begin() as connection:
@@ -116,21 +116,3 @@ def create_anchor_engine(database_url: str) -> Engine:
     # NOTE: on PostgreSQL, grant the agent's role INSERT and SELECT only on the
     # log tables; the triggers above are created for SQLite alone.
     return engine
-
-
-def _configure_sqlite(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # SQLAlchemy's "begin" event below issues BEGIN itself.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        # Take the write lock up front, so two appenders queue on the busy
-        # timeout instead of both reading the same tree size.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")

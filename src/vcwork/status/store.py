@@ -39,7 +39,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     create_engine,
-    event,
     func,
     insert,
     select,
@@ -52,6 +51,7 @@ from ..dates import utcnow
 from ..errors import MalformedValueError, RangeError
 from ..jsonld.loader import BundledDocumentLoader
 from ..keys import Ed25519KeyPair
+from ..storage import configure_sqlite_engine
 from ._errors import StatusChangeError, StatusEntryNotFoundError
 from .bitstring import MIN_BITSTRING_LENGTH, Bitstring
 from .entry import (
@@ -160,23 +160,6 @@ class StatusListInfo:
         }
 
 
-def _configure_sqlite(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy's "begin" event issue BEGIN itself (see below).
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        # BEGIN IMMEDIATE takes the write lock up front, so two writers queue
-        # on the busy timeout instead of failing when a read lock upgrades.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 class StatusListStore:
     """Status lists of one issuer in a SQL database.
 
@@ -241,7 +224,7 @@ class StatusListStore:
         if make_url(database_url).get_backend_name() != "sqlite":
             return create_engine(database_url, pool_pre_ping=True)
         engine = create_engine(database_url, connect_args={"timeout": 30})
-        _configure_sqlite(engine)
+        configure_sqlite_engine(engine)
         return engine
 
     def close(self) -> None:
