@@ -252,8 +252,8 @@ def verify(
     except ParsingError:
         document = None
     if document is None:
-        # The verifier's report names the parsing problem; the exit code says
-        # the input was invalid rather than a credential that failed.
+        # The report names the parsing problem, and exit code 2 marks invalid
+        # input rather than a credential that failed verification.
         result = verify_credential(raw, now=moment)
         _print_result(result, as_json)
         raise typer.Exit(EXIT_INVALID_INPUT)

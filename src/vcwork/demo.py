@@ -1,10 +1,12 @@
 """``vcwork demo``: the construction pre-apprenticeship program in one run.
 
-A program (the issuer) awards its five entry-level achievements to one
-participant, and the certificate that stacks them; an industry association
-endorses the program; the participant presents everything to an employer,
-bound to the employer's challenge and domain; the employer's verifier checks
-it; and a tampered copy fails with the reason. Every file lands in ``out``.
+A program (the issuer) awards its five entry-level achievements and the
+certificate that stacks them to one participant, and an industry association
+endorses the program. The participant presents everything to an employer,
+bound to the employer's challenge and domain, and the employer's verifier
+checks it. A tampered copy then fails with the reason, a revoked badge shows
+as revoked, and an outcomes report closes the run. Every file lands in
+``out``.
 """
 
 from __future__ import annotations

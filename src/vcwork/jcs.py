@@ -1,10 +1,10 @@
 """JSON Canonicalization Scheme (RFC 8785) with a fast path for common documents.
 
 The ``rfc8785`` package implements the whole scheme in Python. Credentials
-rarely need its hard parts: their numbers are small integers and their
-strings are in the Basic Multilingual Plane, where sorting by code point (as
-Python does) equals RFC 8785's sort by UTF-16 code unit, and where
-``json.dumps`` escapes exactly the characters RFC 8785 escapes. Documents
+rarely need its hard parts. Their numbers are small integers and their
+strings are in the Basic Multilingual Plane. There, sorting by code point (as
+Python does) equals RFC 8785's sort by UTF-16 code unit, and ``json.dumps``
+escapes exactly the characters RFC 8785 escapes. Documents
 with floats, large integers, astral or surrogate characters take the
 ``rfc8785`` path, so both paths give identical bytes (checked in the tests).
 """
