@@ -283,3 +283,19 @@ def test_every_mutation_is_reported_never_raised(signed: dict[str, Any]) -> None
             result = verify_credential(mutated, now=NOW)
             assert not result.verified, (path, replacement)
             assert result.problems, (path, replacement)
+
+
+def test_presentation_of_many_similar_badges(issuer: Any, holder: Any) -> None:
+    # Identical achievement structures in many named graphs give blank nodes
+    # that are related through several quads at once; canonicalization must
+    # not mistake that for a poison dataset.
+    badges = []
+    for index in range(24):
+        credential = _credential(issuer.controller, holder.controller)
+        credential["id"] = f"urn:uuid:5b0c0a5e-9c8e-4a49-9f57-2c1b0c4a{index:04d}"
+        badges.append(issue_credential(credential, issuer, created=CREATED))
+    presentation = create_presentation(badges, holder=holder.controller)
+    vp = sign_presentation(presentation, holder, challenge="c-24", created=CREATED)
+    result = verify_presentation(vp, challenge="c-24", now=NOW)
+    assert result.verified, result.problem_codes
+    assert len(result.credential_results) == 24

@@ -19,10 +19,11 @@ that work, and exceeding it raises :class:`~vcwork.errors.ProofTransformationErr
 from __future__ import annotations
 
 import hashlib
-import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+
+from more_itertools import distinct_permutations
 
 from ..errors import ProofTransformationError
 from .nquads import serialize_term
@@ -339,7 +340,10 @@ def _hash_n_degree_quads_step(
         data_to_hash.append(related_hash)  # hndq.5.1
         chosen_path = ""  # hndq.5.2
         chosen_issuer = issuer  # hndq.5.3: always replaced by the first permutation
-        for permutation in itertools.permutations(hash_to_related[related_hash]):
+        # A blank node related through several quads appears several times in
+        # its list; permutations that differ only in the order of such copies
+        # give the same path, so each distinct order is tried once.
+        for permutation in distinct_permutations(hash_to_related[related_hash]):
             state.spend_deep_iteration()
             issuer_copy = issuer.copy()  # hndq.5.4.1
             path = ""  # hndq.5.4.2
