@@ -1,4 +1,5 @@
-# Two entry points: `make demo` runs the main job, `make test` runs every test.
+# Two entry points: `make demo` runs the main job (the whole program on the
+# embedded defaults), `make test` runs every test.
 # Both create the virtual environment in .venv on first use.
 
 PYTHON ?= python3
@@ -19,10 +20,10 @@ $(NODE_STAMP): tests/interop/package.json tests/interop/package-lock.json
 	npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
 
 demo: $(STAMP)
-	$(BIN)/vcwork demo
+	$(BIN)/vcwork up --demo --exit-after-demo
 
 test: $(STAMP) $(NODE_STAMP)
 	scripts/run-tests.sh
 
 clean:
-	rm -rf $(VENV) tests/interop/node_modules vcwork-demo
+	rm -rf $(VENV) tests/interop/node_modules vcwork-demo vcwork-data

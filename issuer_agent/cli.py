@@ -113,6 +113,13 @@ def serve(
         min=0,
         help="Seconds between checks for due anchor batches; 0 turns the check off.",
     ),
+    status_list_max_age: int = typer.Option(
+        300,
+        "--status-list-max-age",
+        min=0,
+        help="Cache-Control max-age of status lists in seconds: how long verifiers "
+        "may keep a list, and so how late they may see a revocation.",
+    ),
 ) -> None:
     """Start the issuer agent with uvicorn."""
     import uvicorn
@@ -140,6 +147,7 @@ def serve(
         anchor_batch_size=anchor_batch_size,
         anchor_batch_age=anchor_batch_age,
         anchor_close_interval=anchor_close_interval,
+        status_list_max_age=status_list_max_age,
     )
     ssl = {}
     if tls_cert is not None and tls_key is not None:

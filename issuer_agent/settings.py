@@ -98,6 +98,7 @@ class Settings:
             ENV_PREFIX + "ANCHOR_BATCH_AGE": str(self.anchor_batch_age),
             ENV_PREFIX + "ANCHOR_CLOSE_INTERVAL": str(self.anchor_close_interval),
             ENV_PREFIX + "ANCHOR_MAX_AGE": str(self.anchor_max_age),
+            ENV_PREFIX + "STATUS_LIST_MAX_AGE": str(self.status_list_max_age),
         }
         if self.tls_certfile is not None and self.tls_keyfile is not None:
             env[ENV_PREFIX + "TLS_CERTFILE"] = str(self.tls_certfile)
@@ -126,6 +127,7 @@ class Settings:
             anchor_batch_age=_env_number(float, "ANCHOR_BATCH_AGE", 600.0),
             anchor_close_interval=_env_number(float, "ANCHOR_CLOSE_INTERVAL", 30.0),
             anchor_max_age=_env_number(int, "ANCHOR_MAX_AGE", 60),
+            status_list_max_age=_env_number(int, "STATUS_LIST_MAX_AGE", 300),
         )
 
 

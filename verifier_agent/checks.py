@@ -66,8 +66,9 @@ _PLAIN = {
     ("status", "not_checked"): "Its revocation status was not checked.",
     ("anchor", "passed"): "Its fingerprint is recorded in the issuer's public ledger.",
     ("anchor", "failed"): "Its fingerprint does not match the issuer's public ledger.",
-    ("anchor", "not_checked"): "This verifier does not check ledger anchors yet; the "
-    "signature check above does not depend on it.",
+    ("anchor", "not_checked"): "Its fingerprint was not found in the issuer's public "
+    "ledger (not anchored yet, or the ledger could not be reached); the signature "
+    "check above does not depend on it.",
     ("holder_binding", "passed"): "The person who answered controls the key named "
     "as the holder.",
     ("holder_binding", "failed"): "The answer was not signed by the holder it names.",

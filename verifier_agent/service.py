@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from vcwork.anchoring import AnchorChecker
+from vcwork.anchoring.http_client import HttpLogClients, HttpReceiptLookup
 from vcwork.credentials import (
     VerificationResult,
     verify_credential,
@@ -61,6 +63,16 @@ class ShareFetchError(Exception):
     """A share link could not be fetched. The message explains why, for the employer."""
 
 
+class _CurrentResolver:
+    """The service's current DID resolver, for a checker that outlives a renewal."""
+
+    def __init__(self, service: VerifierService) -> None:
+        self._service = service
+
+    def dereference_verification_method(self, *args: Any, **kwargs: Any) -> Any:
+        return self._service.resolver().dereference_verification_method(*args, **kwargs)
+
+
 class VerifierService:
     """Verify credentials and presentations and record each verification."""
 
@@ -73,6 +85,19 @@ class VerifierService:
         self.status_checker = BitstringStatusListChecker(
             resolver=self._resolver,
             allow_http_loopback=settings.allow_http_loopback,
+        )
+        # Receipts and logs are fetched from the issuer's agent, found through
+        # its did:web DID; an unreachable agent makes the anchor not_checked.
+        self.anchor_checker = AnchorChecker(
+            receipts=HttpReceiptLookup(
+                allow_http_loopback=settings.allow_http_loopback,
+                timeout=settings.fetch_timeout_seconds,
+            ),
+            logs=HttpLogClients(
+                allow_http_loopback=settings.allow_http_loopback,
+                timeout=settings.fetch_timeout_seconds,
+            ),
+            resolver=_CurrentResolver(self),
         )
 
     # -- library wiring ------------------------------------------------------
@@ -94,13 +119,12 @@ class VerifierService:
             return self._resolver
 
     def _hooks(self) -> dict[str, Any]:
-        # TODO: pass anchor_checker= once vcwork.anchoring provides one; until
-        # then the result page reports the ledger anchor as not checked.
         return {
             "resolver": self.resolver(),
             "status_checker": self.status_checker
             if self.settings.check_status
             else None,
+            "anchor_checker": self.anchor_checker,
         }
 
     # -- verification ----------------------------------------------------------

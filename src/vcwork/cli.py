@@ -385,6 +385,17 @@ def _add_lazy_groups(argv: list[str]) -> None:
         app.add_typer(getattr(module, attribute), name=name)
 
 
+def _add_up_command(argv: list[str]) -> None:
+    # `vcwork up` imports the service supervisor only when it runs or when
+    # the help lists the commands.
+    wanted = argv[1] if len(argv) > 1 else None
+    if wanted is None or wanted == "up" or wanted.startswith("-"):
+        from .system.cli import up
+
+        app.command("up")(up)
+
+
 def main() -> None:
     _add_lazy_groups(sys.argv)
+    _add_up_command(sys.argv)
     sys.exit(_run(lambda: app(standalone_mode=False)))
