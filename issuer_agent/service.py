@@ -561,11 +561,19 @@ class IssuerService:
         """Issue a credential sent to the VC-API ``/credentials/issue`` endpoint.
 
         The issuer is set to this agent's DID, an id is added when missing, and
-        revocation and suspension entries are added unless the credential has
-        a ``credentialStatus`` already.
+        revocation and suspension entries on this agent's status lists are
+        added. A credential that brings its own ``proof`` or
+        ``credentialStatus`` is rejected: the agent would sign a status it
+        cannot change, or keep a proof it did not make.
         """
         if not isinstance(credential, dict):
             raise InvalidInputError("credential must be a JSON object")
+        for reserved in ("proof", "credentialStatus"):
+            if reserved in credential:
+                raise InvalidInputError(
+                    f"the credential to issue must not have {reserved!r}: the issuer "
+                    "adds its own proof and status entries; remove the property"
+                )
         if options is not None and not isinstance(options, dict):
             raise InvalidInputError("options must be a JSON object")
         document = dict(credential)
@@ -763,8 +771,9 @@ class IssuerService:
         needed = "revocation" if action == "revoke" else "suspension"
         if needed not in purposes:
             raise ConflictError(
-                f"credential {credential_id} has no {needed} status entry, so it cannot "
-                f"be {action}d; Open Badges credentials carry only a revocation entry"
+                f"credential {credential_id} has no {needed} status entry, so the "
+                f"{action} request cannot be applied; Open Badges credentials carry "
+                "only a revocation entry"
             )
         try:
             if action == "revoke":

@@ -249,6 +249,18 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/log", response_class=HTMLResponse)
     async def log_page(request: Request) -> HTMLResponse:
+        # The log links every result page, with the holders' DIDs and what
+        # they disclosed, so it is shown only on the verifier's own machine.
+        client = request.client.host if request.client else ""
+        if client not in ("127.0.0.1", "::1", "localhost"):
+            logger.info("refused the verification log to %s", client)
+            error = {
+                "title": "Not available here",
+                "detail": "The verification log is shown only on the verifier's "
+                "own machine (a loopback address).",
+                "status": 403,
+            }
+            return render(request, "error.html", {"error": error}, 403)
         records = await run_in_threadpool(store.recent_records, 100)
         counts = await run_in_threadpool(store.counts)
         return render(request, "log.html", {"records": records, "counts": counts})

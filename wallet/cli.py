@@ -335,7 +335,11 @@ def import_backup(
             wallet = service.store.unlock(passphrase)
             created = False
         result = wallet.import_backup(
-            path.read_bytes(), backup_passphrase or passphrase
+            path.read_bytes(),
+            backup_passphrase or passphrase,
+            verify=lambda credential, dids: service.verify(
+                credential, holder_dids=dids
+            ),
         )
     if created:
         typer.echo("created a new wallet for the backup")

@@ -40,6 +40,7 @@ MIN_PASSPHRASE_LENGTH = 10
 # second: N = 2**17, r = 8 uses 128 MiB (the OWASP minimum recommendation).
 _MIN_LOG2_N = 10
 _MAX_LOG2_N = 20
+_MAX_SCRYPT_MEMORY = 256 * 2**20
 
 
 def b64encode(data: bytes) -> str:
@@ -89,8 +90,15 @@ class KdfParameters:
                 f"scrypt parameters out of range: log2_n={log2_n} (allowed "
                 f"{_MIN_LOG2_N}-{_MAX_LOG2_N}), r={r} (allowed 1-32)"
             )
-        if not 1 <= p <= 16:
-            raise WalletError(f"scrypt parameter p={p} out of range (allowed 1-16)")
+        if not 1 <= p <= 4:
+            raise WalletError(f"scrypt parameter p={p} out of range (allowed 1-4)")
+        # A backup file chooses its own parameters, so bound the memory and
+        # work they ask for: scrypt needs 128 * r * N bytes.
+        if 128 * r * 2**log2_n > _MAX_SCRYPT_MEMORY:
+            raise WalletError(
+                f"scrypt parameters log2_n={log2_n}, r={r} need more than "
+                f"{_MAX_SCRYPT_MEMORY // 2**20} MiB; the file was not made by this wallet"
+            )
         salt = b64decode(data.get("salt", ""))
         if len(salt) < 16:
             raise WalletError("the scrypt salt must be at least 16 bytes")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -61,6 +62,7 @@ class ExchangeClient:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.allow_http_loopback = allow_http_loopback
+        self._timeout = timeout
         self._client = httpx.Client(
             timeout=timeout, follow_redirects=False, transport=transport
         )
@@ -88,8 +90,13 @@ class ExchangeClient:
                 method, url, headers=headers, data=data, json=json_body
             ) as response:
                 body = bytearray()
+                # The read timeout restarts with every byte, so a server that
+                # trickles its answer is stopped by a deadline for the body.
+                deadline = time.monotonic() + self._timeout
                 for chunk in response.iter_bytes():
                     body += chunk
+                    if time.monotonic() > deadline:
+                        raise UpstreamError(f"{what} at {url} did not answer in time")
                     if len(body) > MAX_RESPONSE_BYTES:
                         raise ExchangeError(
                             f"the response from {what} is larger than "

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from .app import SESSION_COOKIE, Pages
@@ -569,8 +570,14 @@ async def backup_import(request: Request) -> Response:
             request, "backup.html", status=400, error="choose a backup file"
         )
     try:
-        result = wallet.import_backup(
-            await upload.read(), _text(form, "passphrase", max_length=1024)
+        service = pages.service
+        result = await run_in_threadpool(
+            wallet.import_backup,
+            await upload.read(),
+            _text(form, "passphrase", max_length=1024),
+            verify=lambda credential, dids: service.verify(
+                credential, holder_dids=dids
+            ),
         )
     except WrongPassphraseError:
         return pages.render(

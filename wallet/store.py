@@ -21,8 +21,8 @@ import os
 import secrets
 import time
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import rfc8785
@@ -644,14 +644,38 @@ class UnlockedWallet:
         }
         return json.dumps(backup, indent=2).encode() + b"\n"
 
-    def import_backup(self, data: bytes, passphrase: str) -> ImportResult:
+    def import_backup(
+        self,
+        data: bytes,
+        passphrase: str,
+        *,
+        verify: Callable[[dict[str, Any], set[str]], dict[str, Any]] | None = None,
+    ) -> ImportResult:
         """Merge a backup into this wallet in one transaction.
 
         Keys and credentials already present are skipped, so importing the
         same backup twice changes nothing. A failure leaves the wallet as it was.
+        The verification results in the file are not trusted: ``verify``
+        (credential, holder DIDs) checks each credential again, and without it
+        the imported credentials are marked as not verified.
         """
         payload = _open_backup(data, passphrase)
         keys, credentials = _backup_items(payload)
+        holder_dids = self.holder_dids() | {str(k.controller) for k in keys}
+        credentials = [
+            replace(
+                item,
+                verification=verify(item.credential, holder_dids)
+                if verify is not None
+                else {
+                    "verified": False,
+                    "checks": [],
+                    "problems": [],
+                    "detail": "not verified again since the backup was imported",
+                },
+            )
+            for item in credentials
+        ]
         known = self.holder_dids()
         counts = {"keys_added": 0, "keys_present": 0, "added": 0, "present": 0}
         with self.engine.begin() as connection:

@@ -222,6 +222,37 @@ def test_credential_endpoint_rejects_bad_proofs(agent: RunningAgent) -> None:
     assert no_token.status_code == 401
 
 
+@pytest.mark.parametrize(
+    "reserved",
+    [
+        {
+            "credentialStatus": {
+                "type": "BitstringStatusListEntry",
+                "statusPurpose": "revocation",
+                "statusListIndex": "1",
+                "statusListCredential": "https://elsewhere.example/list",
+            }
+        },
+        {"proof": {"type": "DataIntegrityProof", "proofValue": "z1"}},
+    ],
+    ids=["caller-status", "caller-proof"],
+)
+def test_vc_api_issue_rejects_reserved_properties(
+    agent: RunningAgent, reserved: dict[str, object]
+) -> None:
+    _, holder = create_did_key()
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "credentialSubject": {"id": holder},
+        **reserved,
+    }
+    with agent.client() as client:
+        response = client.post("/credentials/issue", json={"credential": credential})
+    assert response.status_code in (400, 422), response.text
+    assert next(iter(reserved)) in response.json()["detail"]
+
+
 def test_vc_api_issue_and_status(agent: RunningAgent) -> None:
     _, holder = create_did_key()
     credential = {

@@ -6,6 +6,7 @@ rather than raising, so a verifier can report every problem at once.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from typing import Any, Literal
@@ -254,13 +255,26 @@ _ALLOWED_KEYWORDS = frozenset({"@context", "@value", "@language", "@direction"})
 
 
 def _check_keywords(document: dict[str, Any]) -> list[Problem]:
-    """Report JSON-LD keywords outside the compacted form the data model reads."""
+    """Report JSON-LD keywords outside the compacted form the data model reads.
+
+    Also reports NaN and Infinity, which Python's JSON parser accepts but JSON
+    does not allow.
+    """
     problems: list[Problem] = []
     stack: list[tuple[Any, str]] = [(document, "")]
     while stack and len(problems) < 10:
         value, path = stack.pop()
         if isinstance(value, list):
             stack.extend((item, f"{path}[{i}]") for i, item in enumerate(value))
+            continue
+        if isinstance(value, float) and not math.isfinite(value):
+            problems.append(
+                _malformed(
+                    path or "$",
+                    f"{value!r} is not a valid JSON number (NaN and Infinity are "
+                    "not allowed)",
+                )
+            )
             continue
         if not isinstance(value, dict):
             continue

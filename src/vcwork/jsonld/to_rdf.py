@@ -15,6 +15,7 @@ the conditions Digital Bazaar's jsonld.js (v8) rejects with ``safe: true``.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from typing import Any, Final
@@ -1243,6 +1244,13 @@ class _RdfWriter:
         if isinstance(value, bool):
             return ("L", "true" if value else "false", datatype or XSD_BOOLEAN, None)
         if isinstance(value, (int, float)):
+            if isinstance(value, float) and not math.isfinite(value):
+                # NaN and Infinity are not JSON numbers and have no canonical
+                # RDF form, so they are never part of a signed document.
+                raise ProofTransformationError(
+                    f"the number {value!r} is not a valid JSON number",
+                    value=str(value),
+                )
             if (
                 (isinstance(value, float) and not value.is_integer())
                 or abs(value) >= 1e21
