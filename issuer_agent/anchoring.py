@@ -13,15 +13,24 @@ The anchor tables live in the agent's database (SQLite file or PostgreSQL)
 beside the agent's tables, and the embedded transparency log's id is the
 agent's DID. With several workers or replicas, a lease row in
 ``issuer_lease`` lets one process close batches at a time.
+
+With an EVM chain configured (:class:`EvmAnchoring`), batches closed from
+then on are anchored in transactions from the issuer's account instead of
+the embedded log. Batches anchored before stay in the log, and their
+receipts do not change. The DID document then lists the account in a
+service entry, so that verifiers can check the sender of each transaction.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -33,14 +42,25 @@ from vcwork.anchoring import (
     AnchorLog,
     AnchorNotFoundError,
     BatchInfo,
+    EvmLedger,
+    Ledger,
     create_anchor_engine,
 )
 from vcwork.keys import Ed25519KeyPair
 
 from .db import Database, anchor_queue_table, lease_table, now_iso
 from .errors import ConflictError, NotFoundError
+from .settings import Settings
 
-__all__ = ["AnchorService", "CloseBusyError"]
+__all__ = [
+    "ANCHOR_SERVICE_TYPE",
+    "AnchorService",
+    "CloseBusyError",
+    "EvmAnchoring",
+    "EvmSettingsError",
+    "connect_evm_anchoring",
+    "load_evm_account_key",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +116,11 @@ class AnchorService:
             max_batch_size=max_batch_size,
             max_batch_age=max_batch_age,
         )
+        self.evm: EvmAnchoring | None = None
+
+    def use_evm(self, evm: EvmAnchoring | None) -> None:
+        """Anchor the batches closed from now on in ``evm`` (None: the embedded log)."""
+        self.evm = evm
 
     def close(self) -> None:
         self.engine.dispose()
@@ -198,9 +223,13 @@ class AnchorService:
             )
         try:
             self.flush_queue()
-            ledger = AnchorLog(
-                self.engine, key_pair=self._signing_key(), log_id=self.log_id
-            )
+            ledger: Ledger
+            if self.evm is not None:
+                ledger = self.evm.ledger()
+            else:
+                ledger = AnchorLog(
+                    self.engine, key_pair=self._signing_key(), log_id=self.log_id
+                )
             closing = AnchorBatcher(
                 self.engine,
                 ledger,
@@ -217,10 +246,10 @@ class AnchorService:
             self._release_lease(token)
         for batch in closed:
             logger.info(
-                "anchored batch %s of %d credentials at log entry %s",
+                "anchored batch %s of %d credentials at %s",
                 batch.id,
                 batch.size,
-                (batch.ledger_anchor or {}).get("entryIndex"),
+                _ledger_location(batch.ledger_anchor or {}),
             )
         return closed
 
@@ -288,6 +317,144 @@ class AnchorService:
                 "retry later"
             )
         return receipt
+
+
+# -- EVM chain -----------------------------------------------------------------------
+
+ANCHOR_SERVICE_TYPE = "MerkleAnchorService"
+"""The DID document service type that names the anchor routes and the EVM account."""
+
+# Seconds a JSON-RPC request to the node may take; mining has its own timeout.
+EVM_REQUEST_TIMEOUT_SECONDS = 30.0
+_PRIVATE_KEY_HEX = re.compile(r"(?:0x)?[0-9a-fA-F]{64}")
+
+
+class EvmSettingsError(ValueError):
+    """The EVM anchoring settings are incomplete, or the node cannot be reached."""
+
+
+@dataclass(frozen=True)
+class EvmAnchoring:
+    """The EVM chain the agent anchors on: its node, chain id and the issuer's account.
+
+    ``account`` is an ``eth_account`` ``LocalAccount``. It is left out of
+    ``repr`` so that the private key never reaches a log line.
+    """
+
+    rpc_url: str
+    chain_id: int
+    web3: Any = field(repr=False)
+    account: Any = field(repr=False)
+
+    @property
+    def address(self) -> str:
+        return str(self.account.address)
+
+    @property
+    def account_id(self) -> str:
+        """The account as a CAIP-10 account id: ``eip155:<chain id>:<address>``."""
+        return f"eip155:{self.chain_id}:{self.address}"
+
+    def ledger(self) -> EvmLedger:
+        return EvmLedger(self.web3, account=self.account)
+
+    def did_service(self, *, did: str, base_url: str) -> dict[str, Any]:
+        """Build the DID document service entry that declares the anchoring account.
+
+        Verifiers accept an EVM anchor only when its sender is listed here.
+        """
+        # NOTE: only the current account is listed. Anchors sent from an
+        # earlier account stop verifying when the account changes.
+        return {
+            "id": f"{did}#anchoring",
+            "type": ANCHOR_SERVICE_TYPE,
+            "serviceEndpoint": f"{base_url}/anchor",
+            "blockchainAccountId": self.account_id,
+        }
+
+
+def load_evm_account_key(settings: Settings) -> Any:
+    """Read the issuer's EVM private key and return its ``LocalAccount``.
+
+    The key is 64 hex digits (``0x`` optional), read from
+    ``settings.evm_account_key_file`` or else from the environment variable
+    ``settings.evm_account_key_env``. Raises :class:`EvmSettingsError`,
+    whose message never contains the key.
+    """
+    if settings.evm_account_key_file is not None:
+        source = f"the key file {settings.evm_account_key_file}"
+        try:
+            raw = settings.evm_account_key_file.read_text("utf-8").strip()
+        except (OSError, UnicodeDecodeError) as e:
+            raise EvmSettingsError(
+                f"cannot read {source}: {e.__class__.__name__}; check the path "
+                "and that the agent may read it"
+            ) from None
+    else:
+        source = f"the environment variable {settings.evm_account_key_env}"
+        raw = os.environ.get(settings.evm_account_key_env, "").strip()
+        if not raw:
+            raise EvmSettingsError(
+                f"{source} is not set; set it to the issuer's EVM private key "
+                "(64 hex digits) or pass --evm-account-key-file"
+            )
+    if _PRIVATE_KEY_HEX.fullmatch(raw) is None:
+        raise EvmSettingsError(
+            f"{source} does not contain an EVM private key: expected 64 hex digits, "
+            f"optionally prefixed with 0x, got {len(raw)} characters"
+        )
+    from eth_account import Account
+
+    try:
+        return Account.from_key(raw)
+    except ValueError:
+        raise EvmSettingsError(
+            f"{source} contains an invalid secp256k1 private key; create a new key"
+        ) from None
+
+
+def connect_evm_anchoring(settings: Settings) -> EvmAnchoring | None:
+    """Connect to the configured EVM node and read its chain id.
+
+    Returns None when ``settings.evm_rpc_url`` is not set. Raises
+    :class:`EvmSettingsError` when the key is missing or invalid, or the
+    node cannot be reached.
+    """
+    if settings.evm_rpc_url is None:
+        return None
+    account = load_evm_account_key(settings)
+    from web3 import Web3
+    from web3.exceptions import Web3Exception
+
+    web3 = Web3(
+        Web3.HTTPProvider(
+            settings.evm_rpc_url,
+            request_kwargs={"timeout": EVM_REQUEST_TIMEOUT_SECONDS},
+        )
+    )
+    try:
+        chain_id = int(web3.eth.chain_id)
+    except (OSError, Web3Exception) as e:
+        raise EvmSettingsError(
+            f"the EVM node at {settings.evm_rpc_url} could not be reached: "
+            f"{e.__class__.__name__}; start the node or fix --evm-rpc-url"
+        ) from e
+    evm = EvmAnchoring(
+        rpc_url=settings.evm_rpc_url, chain_id=chain_id, web3=web3, account=account
+    )
+    logger.info(
+        "anchoring on EVM chain %d through %s as %s",
+        chain_id,
+        settings.evm_rpc_url,
+        evm.address,
+    )
+    return evm
+
+
+def _ledger_location(anchor: Mapping[str, Any]) -> str:
+    if "transactionHash" in anchor:
+        return f"chain {anchor.get('chainId')} transaction {anchor['transactionHash']}"
+    return f"log entry {anchor.get('entryIndex')}"
 
 
 def _make_log_append_only_on_postgresql(engine: Engine) -> None:

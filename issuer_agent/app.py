@@ -29,6 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from vcwork.exchange.oid4vci import Oid4vciError
 
 from .anchor_routes import anchor_router, run_anchor_close_loop
+from .anchoring import connect_evm_anchoring
 from .errors import AgentError, InvalidInputError
 from .http import BodySizeLimit, install_error_handlers
 from .issuance import Issuance
@@ -174,6 +175,11 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         service = IssuerService(settings)
+        try:
+            service.anchoring.use_evm(connect_evm_anchoring(settings))
+        except Exception:
+            service.close()
+            raise
         state["service"] = service
         app.state.service = service
         state["issuance"] = Issuance(service)
@@ -222,7 +228,13 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/.well-known/did.json", tags=["public"])
     def did_document() -> Response:
-        return JSONResponse(service().keys.did_document(), media_type=DID_JSON)
+        document = service().keys.did_document()
+        evm = service().anchoring.evm
+        if evm is not None:
+            entry = evm.did_service(did=service().did, base_url=settings.base_url)
+            listed = document.get("service")
+            document["service"] = [*(listed if isinstance(listed, list) else []), entry]
+        return JSONResponse(document, media_type=DID_JSON)
 
     @app.get("/.well-known/openid-credential-issuer", tags=["openid4vci"])
     def issuer_metadata() -> dict[str, Any]:

@@ -40,6 +40,26 @@ BaseUrl = typer.Option(
     help="URL wallets and verifiers use to reach the agent; fixes the did:web DID. "
     "Default: http://localhost:PORT (https with --tls-cert).",
 )
+EvmRpcUrl = typer.Option(
+    None,
+    "--evm-rpc-url",
+    envvar="VCWORK_ISSUER_EVM_RPC_URL",
+    help="JSON-RPC URL of an EVM node; anchor batches on its chain instead of the "
+    "embedded log. Must be https unless --evm-allow-http-loopback is set.",
+)
+EvmAllowHttpLoopback = typer.Option(
+    False,
+    "--evm-allow-http-loopback",
+    help="Allow a plain http EVM node URL on localhost or a loopback address "
+    "(local runs and tests only).",
+)
+EvmAccountKeyFile = typer.Option(
+    None,
+    "--evm-account-key-file",
+    envvar="VCWORK_ISSUER_EVM_ACCOUNT_KEY_FILE",
+    help="File containing the issuer's EVM private key (64 hex digits). Default: the "
+    "environment variable VCWORK_ISSUER_EVM_ACCOUNT_KEY.",
+)
 
 
 def _settings(
@@ -50,6 +70,32 @@ def _settings(
     host: str = "127.0.0.1",
     tls_cert: Path | None = None,
     tls_key: Path | None = None,
+    **anchoring: Any,
+) -> Settings:
+    try:
+        return _build_settings(
+            data_dir,
+            database_url,
+            public_base_url,
+            port,
+            host,
+            tls_cert,
+            tls_key,
+            **anchoring,
+        )
+    except ValueError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _build_settings(
+    data_dir: Path,
+    database_url: str | None,
+    public_base_url: str | None,
+    port: int,
+    host: str,
+    tls_cert: Path | None,
+    tls_key: Path | None,
     **anchoring: Any,
 ) -> Settings:
     return Settings(
@@ -69,6 +115,17 @@ def _service(settings: Settings) -> Any:
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return IssuerService(settings)
+
+
+def _connect_evm(settings: Settings) -> Any:
+    """Connect to the configured EVM node, or exit with status 2 and the reason."""
+    from .anchoring import EvmSettingsError, connect_evm_anchoring
+
+    try:
+        return connect_evm_anchoring(settings)
+    except EvmSettingsError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
 
 
 @cli.command()
@@ -120,6 +177,9 @@ def serve(
         help="Cache-Control max-age of status lists in seconds: how long verifiers "
         "may keep a list, and so how late they may see a revocation.",
     ),
+    evm_rpc_url: str | None = EvmRpcUrl,
+    evm_allow_http_loopback: bool = EvmAllowHttpLoopback,
+    evm_account_key_file: Path | None = EvmAccountKeyFile,
 ) -> None:
     """Start the issuer agent with uvicorn."""
     import uvicorn
@@ -148,7 +208,13 @@ def serve(
         anchor_batch_age=anchor_batch_age,
         anchor_close_interval=anchor_close_interval,
         status_list_max_age=status_list_max_age,
+        evm_rpc_url=evm_rpc_url,
+        evm_allow_http_loopback=evm_allow_http_loopback,
+        evm_account_key_file=evm_account_key_file,
     )
+    # Check the key and the node before any worker starts, so that a wrong
+    # setting stops the command with its reason instead of failing each worker.
+    _connect_evm(settings)
     ssl = {}
     if tls_cert is not None and tls_key is not None:
         ssl = {"ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key)}
@@ -230,12 +296,17 @@ def anchor_close(
     batch_age: float = typer.Option(
         600.0, "--batch-age", min=0, help="Age in seconds that makes a batch due."
     ),
+    evm_rpc_url: str | None = EvmRpcUrl,
+    evm_allow_http_loopback: bool = EvmAllowHttpLoopback,
+    evm_account_key_file: Path | None = EvmAccountKeyFile,
 ) -> None:
     """Anchor the delivered credentials that wait for a batch, and print the batches.
 
     Safe while the agent runs: a lease in the database lets one process close
     batches at a time. Exit code 0 on success (also when nothing waited), 1
-    when another process is closing batches, 2 when closing failed.
+    when another process is closing batches, 2 when closing failed. Pass
+    the agent's EVM options when it anchors on an EVM chain, because without
+    them this command anchors in the embedded log.
     """
     import json
 
@@ -250,8 +321,13 @@ def anchor_close(
         port,
         anchor_batch_size=batch_size,
         anchor_batch_age=batch_age,
+        evm_rpc_url=evm_rpc_url,
+        evm_allow_http_loopback=evm_allow_http_loopback,
+        evm_account_key_file=evm_account_key_file,
     )
+    evm = _connect_evm(settings)
     service = _service(settings)
+    service.anchoring.use_evm(evm)
     try:
         closed = service.anchoring.close_batches(due_only=due_only)
     except CloseBusyError as e:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
-__all__ = ["ENV_PREFIX", "Settings"]
+__all__ = ["ENV_PREFIX", "Settings", "check_evm_rpc_url"]
 
 ENV_PREFIX = "VCWORK_ISSUER_"
 DEFAULT_PORT = 8001
@@ -36,6 +38,13 @@ class Settings:
     ``anchor_max_age`` is the ``Cache-Control`` max-age in seconds of the
     log's latest tree head and of other responses that change when a batch
     closes.
+
+    EVM anchoring: with ``evm_rpc_url`` set (an https JSON-RPC URL, or http
+    to a loopback host when ``evm_allow_http_loopback`` is true), batches
+    are anchored in transactions on that chain instead of the embedded log.
+    The issuer's account key is read from ``evm_account_key_file`` or else
+    from the environment variable named by ``evm_account_key_env``. Neither
+    the key nor its file contents are kept in these settings.
     """
 
     data_dir: Path
@@ -61,6 +70,10 @@ class Settings:
     # VCWORK_ISSUER_MIN_CELL_SIZE (default 10).
     outcomes_minimum_cell_size: int | None = None
     anchor_max_age: int = 60
+    evm_rpc_url: str | None = None
+    evm_allow_http_loopback: bool = False
+    evm_account_key_file: Path | None = None
+    evm_account_key_env: str = "VCWORK_ISSUER_EVM_ACCOUNT_KEY"
 
     def __post_init__(self) -> None:
         if self.anchor_batch_size < 1:
@@ -71,6 +84,10 @@ class Settings:
             value = getattr(self, name)
             if value < 0:
                 raise ValueError(f"{name} must be 0 or more seconds, got {value}")
+        if self.evm_rpc_url is not None:
+            check_evm_rpc_url(
+                self.evm_rpc_url, allow_http_loopback=self.evm_allow_http_loopback
+            )
 
     @property
     def base_url(self) -> str:
@@ -103,6 +120,17 @@ class Settings:
         if self.tls_certfile is not None and self.tls_keyfile is not None:
             env[ENV_PREFIX + "TLS_CERTFILE"] = str(self.tls_certfile)
             env[ENV_PREFIX + "TLS_KEYFILE"] = str(self.tls_keyfile)
+        if self.evm_rpc_url is not None:
+            # The key itself is never written here: workers read the same
+            # key file, or inherit the key's environment variable.
+            env[ENV_PREFIX + "EVM_RPC_URL"] = self.evm_rpc_url
+            env[ENV_PREFIX + "EVM_ALLOW_HTTP_LOOPBACK"] = (
+                "1" if self.evm_allow_http_loopback else "0"
+            )
+            if self.evm_account_key_file is not None:
+                env[ENV_PREFIX + "EVM_ACCOUNT_KEY_FILE"] = str(
+                    self.evm_account_key_file
+                )
         return env
 
     @classmethod
@@ -115,6 +143,7 @@ class Settings:
             )
         certfile = os.environ.get(ENV_PREFIX + "TLS_CERTFILE")
         keyfile = os.environ.get(ENV_PREFIX + "TLS_KEYFILE")
+        evm_key_file = os.environ.get(ENV_PREFIX + "EVM_ACCOUNT_KEY_FILE")
         return cls(
             data_dir=Path(data_dir),
             database_url=os.environ.get(ENV_PREFIX + "DATABASE_URL") or None,
@@ -128,7 +157,44 @@ class Settings:
             anchor_close_interval=_env_number(float, "ANCHOR_CLOSE_INTERVAL", 30.0),
             anchor_max_age=_env_number(int, "ANCHOR_MAX_AGE", 60),
             status_list_max_age=_env_number(int, "STATUS_LIST_MAX_AGE", 300),
+            evm_rpc_url=os.environ.get(ENV_PREFIX + "EVM_RPC_URL") or None,
+            evm_allow_http_loopback=os.environ.get(
+                ENV_PREFIX + "EVM_ALLOW_HTTP_LOOPBACK"
+            )
+            == "1",
+            evm_account_key_file=Path(evm_key_file) if evm_key_file else None,
         )
+
+
+def check_evm_rpc_url(url: str, *, allow_http_loopback: bool) -> str:
+    """Return ``url`` if it is an https URL, or http to a loopback host when allowed.
+
+    Raises ``ValueError`` naming the URL and the rule it breaks.
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return url
+    if parts.scheme == "http" and parts.hostname:
+        if allow_http_loopback and _is_loopback_host(parts.hostname):
+            return url
+        allowed = (
+            "http is allowed only for localhost or a loopback address"
+            if allow_http_loopback
+            else "plain http needs --evm-allow-http-loopback and a loopback host"
+        )
+        raise ValueError(f"the EVM node URL {url!r} is not https; {allowed}")
+    raise ValueError(
+        f"the EVM node URL {url!r} is invalid; expected https://HOST[:PORT][/PATH]"
+    )
+
+
+def _is_loopback_host(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _env_number(kind: type[N], name: str, default: N) -> N:

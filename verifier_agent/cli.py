@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from .settings import Settings, load_trust_list
+from .settings import Settings, load_trust_list, parse_evm_account, parse_evm_node
 
 __all__ = ["cli"]
 
@@ -46,6 +46,19 @@ def serve(
     rate_limit: int = typer.Option(
         120, "--rate-limit", help="Requests allowed per client IP address per minute."
     ),
+    evm_node: list[str] = typer.Option(
+        [],
+        "--evm-node",
+        help="CHAIN_ID=URL of an EVM node's JSON-RPC endpoint used to check anchors "
+        "on that chain, e.g. 31337=http://127.0.0.1:8545; repeat for more chains.",
+    ),
+    evm_account: list[str] = typer.Option(
+        [],
+        "--evm-account",
+        help="ISSUER_DID=eip155:CHAIN_ID:0xADDRESS: an account allowed to send that "
+        "issuer's anchors; repeatable. Default: the accounts in the issuer's DID "
+        "document.",
+    ),
 ) -> None:
     """Start the verifier agent with uvicorn."""
     import os
@@ -57,20 +70,22 @@ def serve(
     )
     try:
         trusted = load_trust_list(trust_list) if trust_list else ()
+        settings = Settings(
+            data_dir=data_dir,
+            host=host,
+            port=port,
+            database_url=database_url,
+            public_base_url=public_url or f"http://{host}:{port}",
+            verifier_name=name,
+            trusted_issuers=trusted,
+            allow_http_loopback=allow_http_loopback,
+            rate_limit_requests=rate_limit,
+            evm_nodes=tuple(parse_evm_node(value) for value in evm_node),
+            evm_accounts=tuple(parse_evm_account(value) for value in evm_account),
+        )
     except ValueError as e:
         typer.secho(f"error: {e}", err=True, fg="red")
         raise typer.Exit(2) from e
-    settings = Settings(
-        data_dir=data_dir,
-        host=host,
-        port=port,
-        database_url=database_url,
-        public_base_url=public_url or f"http://{host}:{port}",
-        verifier_name=name,
-        trusted_issuers=trusted,
-        allow_http_loopback=allow_http_loopback,
-        rate_limit_requests=rate_limit,
-    )
     if workers > 1:
         # Each worker process builds its own app from these settings.
         os.environ["VCWORK_VERIFIER_SETTINGS"] = _encode(settings)
@@ -104,6 +119,8 @@ def _encode(settings: Settings) -> str:
             ],
             "allow_http_loopback": settings.allow_http_loopback,
             "rate_limit_requests": settings.rate_limit_requests,
+            "evm_nodes": [list(pair) for pair in settings.evm_nodes],
+            "evm_accounts": [list(pair) for pair in settings.evm_accounts],
         }
     )
 
@@ -119,4 +136,6 @@ def app_from_environment():  # type: ignore[no-untyped-def]
     data = json.loads(os.environ["VCWORK_VERIFIER_SETTINGS"])
     data["data_dir"] = Path(data["data_dir"])
     data["trusted_issuers"] = tuple(TrustedIssuer(*t) for t in data["trusted_issuers"])
+    data["evm_nodes"] = tuple((int(c), str(u)) for c, u in data["evm_nodes"])
+    data["evm_accounts"] = tuple((str(d), str(a)) for d, a in data["evm_accounts"])
     return create_app(Settings(**data))

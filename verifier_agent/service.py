@@ -23,7 +23,7 @@ from vcwork.credentials import (
 )
 from vcwork.credentials.model import issuer_id
 from vcwork.did import DidResolver, DidWebOptions
-from vcwork.errors import VcworkError
+from vcwork.errors import DidResolutionError, VcworkError
 from vcwork.exchange.oid4vp import ShareDocument, origin_of
 from vcwork.status import BitstringStatusListChecker
 
@@ -41,6 +41,9 @@ MAX_JSON_DEPTH = 64
 # A fresh DID resolver (and so a fresh did:web cache) after this many seconds,
 # so a rotated issuer key is seen without a restart.
 RESOLVER_LIFETIME_SECONDS = 300.0
+# The DID document property that lists an account as CAIP-10
+# ``eip155:<chain id>:<address>``, in a service entry or a verification method.
+BLOCKCHAIN_ACCOUNT_ID = "blockchainAccountId"
 
 
 def json_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> int:
@@ -87,7 +90,8 @@ class VerifierService:
             allow_http_loopback=settings.allow_http_loopback,
         )
         # Receipts and logs are fetched from the issuer's agent, found through
-        # its did:web DID; an unreachable agent makes the anchor not_checked.
+        # its did:web DID; an unreachable agent or EVM node makes the anchor
+        # not_checked.
         self.anchor_checker = AnchorChecker(
             receipts=HttpReceiptLookup(
                 allow_http_loopback=settings.allow_http_loopback,
@@ -98,9 +102,53 @@ class VerifierService:
                 timeout=settings.fetch_timeout_seconds,
             ),
             resolver=_CurrentResolver(self),
+            evm_nodes=self._evm_nodes(),
+            evm_accounts=self.declared_evm_accounts,
         )
 
     # -- library wiring ------------------------------------------------------
+
+    def _evm_nodes(self) -> dict[int, Any]:
+        if not self.settings.evm_nodes:
+            return {}
+        from web3 import Web3
+
+        timeout = self.settings.fetch_timeout_seconds
+        return {
+            chain_id: Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
+            for chain_id, url in self.settings.evm_nodes
+        }
+
+    def declared_evm_accounts(self, issuer: str) -> list[str]:
+        """Return the EVM accounts allowed to anchor for ``issuer``.
+
+        The configured ``evm_accounts`` when any names the issuer, otherwise
+        every ``blockchainAccountId`` in the issuer's DID document (its
+        services and verification methods). A DID that cannot be resolved
+        declares none, so its EVM anchors read as not checked.
+        """
+        configured = [a for did, a in self.settings.evm_accounts if did == issuer]
+        if configured:
+            return configured
+        try:
+            document = self.resolver().resolve(issuer)
+        except DidResolutionError as e:
+            logger.warning(
+                "cannot read the EVM accounts of issuer %s: %s", issuer, e.detail
+            )
+            return []
+        accounts: list[str] = []
+        for name in ("service", "verificationMethod"):
+            entries = document.get(name)
+            for entry in entries if isinstance(entries, list) else []:
+                value = (
+                    entry.get(BLOCKCHAIN_ACCOUNT_ID)
+                    if isinstance(entry, dict)
+                    else None
+                )
+                values = value if isinstance(value, list) else [value]
+                accounts.extend(v for v in values if isinstance(v, str))
+        return accounts
 
     def _new_resolver(self) -> DidResolver:
         return DidResolver(
@@ -198,6 +246,9 @@ class VerifierService:
             )
         parts = urlsplit(url)
         if parts.scheme == "https" and parts.hostname:
+            _require_public_host(
+                parts.hostname, allow_loopback=self.settings.allow_http_loopback
+            )
             return url
         if (
             parts.scheme == "http"
@@ -237,12 +288,18 @@ class VerifierService:
                         f"the wallet returned HTTP {response.status_code} for the share link"
                     )
                 body = bytearray()
+                # httpx's read timeout restarts with every byte, so a wallet
+                # that trickles its answer is stopped by a deadline for the
+                # whole body.
+                deadline = time.monotonic() + self.settings.fetch_timeout_seconds
                 for chunk in response.iter_bytes():
                     body.extend(chunk)
                     if len(body) > limit:
                         raise ShareFetchError(
                             f"the shared document is larger than {limit} bytes"
                         )
+                    if time.monotonic() > deadline:
+                        raise ShareFetchError("fetching the share link timed out")
         except httpx.TimeoutException as e:
             raise ShareFetchError("fetching the share link timed out") from e
         except httpx.HTTPError as e:
@@ -273,3 +330,30 @@ class VerifierService:
         return self.store.purge(
             retention=timedelta(days=self.settings.log_retention_days)
         )
+
+
+def _require_public_host(host: str, *, allow_loopback: bool) -> None:
+    """Reject a share link whose host resolves to a private or local address.
+
+    The verifier fetches share links for anyone who can reach it, so without
+    this check it could be used to probe the network it runs in.
+    NOTE: the name is resolved again when httpx connects, so a DNS server that
+    changes its answer in between is not stopped here.
+    """
+    import ipaddress
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError) as e:
+        raise ShareFetchError(f"the share link's host {host!r} was not found") from e
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if address.is_loopback and allow_loopback:
+            continue
+        if not address.is_global:
+            logger.info("rejected a share link to non-public address %s", address)
+            raise ShareFetchError(
+                f"the share link's host {host!r} is not a public address; the "
+                "verifier only fetches share links from public wallets"
+            )

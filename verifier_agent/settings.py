@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
-__all__ = ["Settings", "TrustedIssuer", "load_trust_list"]
+__all__ = [
+    "Settings",
+    "TrustedIssuer",
+    "load_trust_list",
+    "parse_evm_account",
+    "parse_evm_node",
+]
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,13 @@ class Settings:
     ``localhost``), status lists and share links on loopback hosts be fetched
     over plain http, for local runs and tests only. ``database_url``
     defaults to a SQLite file in ``data_dir``.
+
+    ``evm_nodes`` pairs a chain id with the JSON-RPC URL of a node the
+    verifier trusts for that chain (https, or http on loopback with
+    ``allow_http_loopback``); EVM anchors on other chains read as not
+    checked. ``evm_accounts`` pairs an issuer DID with a CAIP-10 account
+    (``eip155:<chain id>:<address>``) allowed to send its anchors. An issuer
+    with no entry there is looked up in its DID document instead.
     """
 
     data_dir: Path
@@ -53,6 +68,12 @@ class Settings:
     log_retention_days: int = 30
     # Check credentialStatus against the issuer's status list.
     check_status: bool = True
+    evm_nodes: tuple[tuple[int, str], ...] = ()
+    evm_accounts: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        for chain_id, url in self.evm_nodes:
+            _check_node_url(chain_id, url, self.allow_http_loopback)
 
     @property
     def resolved_database_url(self) -> str:
@@ -108,3 +129,68 @@ def load_trust_list(path: Path) -> tuple[TrustedIssuer, ...]:
             )
         )
     return tuple(issuers)
+
+
+def parse_evm_node(value: str) -> tuple[int, str]:
+    """Parse ``CHAIN_ID=URL`` (``--evm-node``); raise ``ValueError`` naming the problem."""
+    chain, separator, url = value.partition("=")
+    if not separator or not chain.strip().isdigit() or not url.strip():
+        raise ValueError(
+            f"invalid EVM node {value!r}; expected CHAIN_ID=URL, for example "
+            "31337=http://127.0.0.1:8545"
+        )
+    return int(chain), url.strip()
+
+
+def parse_evm_account(value: str) -> tuple[str, str]:
+    """Parse ``DID=eip155:CHAIN_ID:ADDRESS`` (``--evm-account``).
+
+    Raises ``ValueError`` naming the problem.
+    """
+    did, separator, account = value.partition("=")
+    parts = account.split(":")
+    valid = (
+        separator
+        and did.startswith("did:")
+        and len(parts) == 3
+        and parts[0] == "eip155"
+        and parts[1].isdigit()
+        and len(parts[2]) == 42
+        and parts[2].startswith("0x")
+    )
+    if not valid:
+        raise ValueError(
+            f"invalid EVM account {value!r}; expected "
+            "ISSUER_DID=eip155:CHAIN_ID:0xADDRESS (a 40-hex-digit address)"
+        )
+    return did, account
+
+
+def _check_node_url(chain_id: int, url: str, allow_http_loopback: bool) -> None:
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if (
+        parts.scheme == "http"
+        and parts.hostname
+        and allow_http_loopback
+        and _is_loopback_host(parts.hostname)
+    ):
+        return
+    raise ValueError(
+        f"the EVM node URL {url!r} for chain {chain_id} must be https"
+        + (
+            " or http on a loopback host"
+            if allow_http_loopback
+            else " (http on a loopback host needs --allow-http-loopback)"
+        )
+    )
+
+
+def _is_loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
