@@ -251,3 +251,15 @@ def test_language_value_object_accepted(issuer: Ed25519KeyPair) -> None:
     credential["name"] = {"@value": "Lecture de plans", "@language": "fr"}
     signed = issue_credential(credential, issuer, created=CREATED)
     assert verify_credential(signed, now=NOW).verified
+
+
+def test_proof_id_object_is_malformed(issuer: Ed25519KeyPair) -> None:
+    signed = issue_credential(
+        _credential(str(issuer.controller), "did:example:s"), issuer, created=CREATED
+    )
+    first = dict(signed["proof"], id={"not": "a string"})
+    second = dict(signed["proof"], id="urn:uuid:p2", previousProof="urn:uuid:p1")
+    signed["proof"] = [first, second]
+    result = verify_credential(signed, now=NOW)
+    assert not result.verified
+    assert "MALFORMED_VALUE_ERROR" in result.problem_codes

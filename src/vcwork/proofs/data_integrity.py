@@ -252,7 +252,11 @@ def matching_proofs(
             property=property,
             value=previous_proof,
         )
-    known_ids = {proof.get("id") for proof in all_proofs}
+    # Only string ids can be named; a proof whose id is an object or a list
+    # (malformed, or hostile) cannot match and must not break the set.
+    known_ids = {
+        proof_id for proof in all_proofs if isinstance(proof_id := proof.get("id"), str)
+    }
     missing = [proof_id for proof_id in requested_ids if proof_id not in known_ids]
     if missing:
         raise error(
@@ -261,4 +265,8 @@ def matching_proofs(
             property=property,
             value=previous_proof,
         )
-    return [dict(proof) for proof in all_proofs if proof.get("id") in requested_ids]
+    return [
+        dict(proof)
+        for proof in all_proofs
+        if isinstance(proof.get("id"), str) and proof.get("id") in requested_ids
+    ]

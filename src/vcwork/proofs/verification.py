@@ -217,7 +217,14 @@ def _verify_proof_set(
         )
     proof_ids = [p.get("id") for p in all_proofs if isinstance(p, Mapping)]
     named_ids = [i for i in proof_ids if i is not None]
-    if len(named_ids) != len(set(map(str, named_ids))):
+    if not all(isinstance(i, str) for i in named_ids):
+        return _failed_document(
+            MalformedValueError(
+                "a proof id must be a string (a URL such as urn:uuid:...)",
+                property="proof",
+            )
+        )
+    if len(named_ids) != len(set(named_ids)):
         return _failed_document(
             ParsingError(
                 "two proofs share the same id; each proof of a proof set or chain "
