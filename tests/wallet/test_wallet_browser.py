@@ -33,6 +33,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 360, "height": 740}
+# Only stops a test whose page never shows the text; no test measures time.
+SHOWN_TIMEOUT_MS = 30_000
 
 
 def _require_browser() -> Any:
@@ -86,7 +88,11 @@ def wallet_server(settings: Settings, verifier: LoopbackVerifier) -> Iterator[st
 
 
 def _nav(page: Any, name: str) -> None:
-    page.get_by_role("navigation").get_by_role("link", name=name, exact=True).click()
+    """Follow a menu link and wait for the new page, so checks see its content."""
+    with page.expect_navigation():
+        page.get_by_role("navigation").get_by_role(
+            "link", name=name, exact=True
+        ).click()
 
 
 def _decode_qr(png: bytes) -> str:
@@ -96,6 +102,12 @@ def _decode_qr(png: bytes) -> str:
     results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
     assert results, "no QR code found in the screenshot"
     return str(results[0].text)
+
+
+def _shown(locator: Any) -> bool:
+    """Wait until ``locator`` is visible: after a click the next page may still load."""
+    locator.first.wait_for(state="visible", timeout=SHOWN_TIMEOUT_MS)
+    return True
 
 
 def _fits_phone_width(page: Any) -> bool:
@@ -126,7 +138,7 @@ def test_browser_receive_share_backup(
     page.get_by_label("Passphrase again").fill(PASSPHRASE)
     page.get_by_role("button", name="Create wallet").click()
     page.wait_for_url(f"{wallet_server}/")
-    assert page.get_by_text("Your wallet is empty").is_visible()
+    assert _shown(page.get_by_text("Your wallet is empty"))
 
     # Receive: paste a link with a transaction code.
     _nav(page, "Receive")
@@ -134,7 +146,7 @@ def test_browser_receive_share_backup(
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Transaction code").fill("2468")
     page.get_by_role("button", name="Accept and verify").click()
-    assert page.get_by_text("Verified and stored").is_visible()
+    assert _shown(page.get_by_text("Verified and stored"))
 
     # Receive: upload a photo of the offer QR code.
     qr_file = _qr_png(issuer.offer(["jobsite-safety"]), tmp_path / "offer.png")
@@ -142,7 +154,7 @@ def test_browser_receive_share_backup(
     page.get_by_label("Or a photo of the offer's QR code").set_input_files(str(qr_file))
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Accept and verify").click()
-    assert page.get_by_text("Verified and stored").is_visible()
+    assert _shown(page.get_by_text("Verified and stored"))
 
     # A tampered credential is shown with its problems and not stored.
     issuer.tamper = True
@@ -150,22 +162,20 @@ def test_browser_receive_share_backup(
     page.get_by_label("Offer link").fill(issuer.offer(["construction-math"]))
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Accept and verify").click()
-    assert page.get_by_text("failed verification and was not stored").is_visible()
+    assert _shown(page.get_by_text("failed verification and was not stored"))
     issuer.tamper = False
 
     # Portfolio: grouped with levels, occupations, readable at 360 px.
     _nav(page, "Portfolio")
-    assert page.get_by_role(
-        "heading", name="Construction Pathways Program"
-    ).is_visible()
-    assert page.get_by_text("Entry level").first.is_visible()
+    assert _shown(page.get_by_role("heading", name="Construction Pathways Program"))
+    assert _shown(page.get_by_text("Entry level").first)
     assert page.get_by_text("Math for Construction").count() == 0
     assert _fits_phone_width(page)
 
     # Detail page with the re-checked status.
     page.get_by_role("link", name="Hand Tool Proficiency").click()
-    assert page.get_by_role("heading", name="How competency was assessed").is_visible()
-    assert page.get_by_text("Verified", exact=True).is_visible()
+    assert _shown(page.get_by_role("heading", name="How competency was assessed"))
+    assert _shown(page.get_by_text("Verified", exact=True))
     assert _fits_phone_width(page)
 
     # Share: the QR code on screen opens the verifier's page for the link.
@@ -179,7 +189,7 @@ def test_browser_receive_share_backup(
     # Withdraw: the verifier can no longer fetch it.
     _nav(page, "Share links")
     page.get_by_role("button", name="Withdraw").click()
-    assert page.get_by_text("Withdrawn").is_visible()
+    assert _shown(page.get_by_text("Withdrawn"))
     assert httpx.get(qr_text).status_code >= 400
 
     # Backup: export, delete a credential, import, nothing lost or duplicated.
@@ -194,14 +204,15 @@ def test_browser_receive_share_backup(
     _nav(page, "Portfolio")
     page.get_by_role("link", name="Jobsite Safety Awareness").click()
     page.get_by_text("Delete this credential").click()
-    page.get_by_role("button", name="Delete credential").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Delete credential").click()
     assert page.get_by_role("link", name="Jobsite Safety Awareness").count() == 0
 
     _nav(page, "Backup")
     page.get_by_label("Backup file", exact=True).set_input_files(str(backup_file))
     page.get_by_label("Passphrase of the backup file").fill("backup passphrase 1")
     page.get_by_role("button", name="Import backup").click()
-    assert page.get_by_text("Imported: 1 new credentials").is_visible()
+    assert _shown(page.get_by_text("Imported: 1 new credentials"))
     _nav(page, "Portfolio")
     assert page.get_by_role("link", name="Jobsite Safety Awareness").count() == 1
     assert page.get_by_role("link", name="Hand Tool Proficiency").count() == 1
