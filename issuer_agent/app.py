@@ -226,6 +226,22 @@ def create_app(settings: Settings) -> FastAPI:
 
     # -- public: identity and metadata ------------------------------------------
 
+    @app.get("/", tags=["public"])
+    def index() -> dict[str, Any]:
+        """Name the agent and link its public routes, for a person opening the URL."""
+        base = settings.base_url
+        return {
+            "service": "vcwork issuer agent",
+            "issuer": service().did,
+            "links": {
+                "catalog": f"{base}/catalog",
+                "didDocument": f"{base}/.well-known/did.json",
+                "openidCredentialIssuer": f"{base}/.well-known/openid-credential-issuer",
+                "anchorLogTreeHead": f"{base}/anchor/log/tree-head",
+                "openapi": f"{base}/openapi.json",
+            },
+        }
+
     @app.get("/.well-known/did.json", tags=["public"])
     def did_document() -> Response:
         document = service().keys.did_document()

@@ -269,6 +269,8 @@ def verify(
     options: dict[str, Any] = {"now": moment}
     if online:
         options.update(_online_checkers(allow_http_loopback))
+    else:
+        options["status_checker"] = _offline_status_check
     if is_presentation:
         result = verify_presentation(
             document, challenge=challenge, domain=domain, **options
@@ -286,6 +288,17 @@ def _print_result(result: Any, as_json: bool) -> None:
         from .report import render_report
 
         typer.echo(render_report(result))
+
+
+def _offline_status_check(credential: dict[str, Any]) -> Any:
+    from .credentials import Check
+
+    return Check(
+        "status",
+        "not_checked",
+        "the status list was not fetched; run 'vcwork verify --online' to check "
+        "revocation and suspension",
+    )
 
 
 def _online_checkers(allow_http_loopback: bool) -> dict[str, Any]:
@@ -343,7 +356,9 @@ def _run(func: Callable[[], Any]) -> int:
         typer.echo(f"error: {e.detail}{where}", err=True)
         return EXIT_INVALID_INPUT
     except OSError as e:
-        typer.echo(f"error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), err=True)
+        typer.echo(
+            f"error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), err=True
+        )
         return EXIT_INVALID_INPUT
     except (RecursionError, OverflowError) as e:
         typer.echo(f"error: the input is too deeply nested or too large: {e}", err=True)

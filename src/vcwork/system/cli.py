@@ -95,8 +95,8 @@ def up(
                 story.close()
             if exit_after_demo:
                 console.print(
-                    "\n[bold]Done.[/bold] The services stop now; run the same command "
-                    "without --demo to open these pages again:"
+                    "\n[bold]Done.[/bold] The services stop now; run `vcwork up` with "
+                    "the same --data-dir to open these pages again:"
                 )
             else:
                 console.print("\n[bold]Done.[/bold] Open these pages:")
@@ -126,7 +126,10 @@ def up(
     finally:
         system.stop()
         signal.signal(signal.SIGTERM, previous)
-        console.print(f"stopped; the data stays in {layout.data_dir}/")
+        if layout.data_dir.exists():
+            console.print(f"stopped; the data stays in {layout.data_dir}/")
+        else:
+            console.print("stopped")
 
 
 def main() -> None:

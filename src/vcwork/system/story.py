@@ -293,13 +293,11 @@ class DemoStory:
                 )
         for name, participant in self.participants.items():
             slugs = [c["achievement"] for c in participant["credentials"]]
-            certificate = (
-                " + certificate"
-                if any(a["autoAward"] and a["slug"] in slugs for a in self.catalog)
-                else ""
-            )
+            stacked = [a["slug"] for a in self.catalog if a["autoAward"]]
+            badges = [slug for slug in slugs if slug not in stacked]
+            certificate = " + certificate" if len(badges) < len(slugs) else ""
             self._detail(
-                f"{name:12} {len(slugs)} badges{certificate} (participant "
+                f"{name:12} {len(badges)} badges{certificate} (participant "
                 f"{participant['id']})"
             )
         self._write("participants.json", self.participants)
