@@ -432,9 +432,13 @@ def create_app(settings: Settings) -> FastAPI:
     @app.post(
         "/credentials/{credential_id}/offers", tags=["openid4vci"], status_code=201
     )
-    def create_offer(credential_id: str, body: OfferIn, actor: Staff) -> dict[str, Any]:
+    def create_offer(
+        credential_id: str, actor: Staff, body: OfferIn | None = None
+    ) -> dict[str, Any]:
+        # An empty request body means the defaults (a transaction code is required).
+        with_tx_code = body.tx_code if body is not None else True
         offer = issuance().create_offer(
-            credential_id, with_tx_code=body.tx_code, actor=actor
+            credential_id, with_tx_code=with_tx_code, actor=actor
         )
         base = settings.base_url
         return {
