@@ -401,8 +401,8 @@ def verify_presentation(
     """Verify a presentation, its holder proof and each credential it carries.
 
     The holder's proof must have ``proofPurpose`` ``authentication`` and the
-    expected ``challenge`` (and ``domain`` when given); with ``challenge``
-    None the presentation could be a replay, which the result reports as a
+    expected ``challenge`` (and ``domain`` when given). With ``challenge``
+    None the presentation could be a replay, so the result reports a
     ``challenge`` check that was not run. Holder binding: the key that signed
     must be controlled by ``holder``. With ``require_subject_binding`` (the
     default) every credential except endorsements must name the holder as a
