@@ -49,20 +49,20 @@ def _fail(message: str) -> NoReturn:
     raise InputError(message)
 
 
-def _read_json(path: Path, what: str) -> Any:
+def _read_json(path: Path, kind: str) -> Any:
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:
-        _fail(f"{what} file not found: {path}")
+        _fail(f"{kind} file not found: {path}")
     except (OSError, UnicodeDecodeError) as e:
-        _fail(f"cannot read {what} file {path}: {e}")
+        _fail(f"cannot read {kind} file {path}: {e}")
     try:
         return json.loads(text)
     except RecursionError:
-        _fail(f"{what} file {path} nests JSON too deeply to read")
+        _fail(f"{kind} file {path} nests JSON too deeply to read")
     except json.JSONDecodeError as e:
         _fail(
-            f"{what} file {path} is not valid JSON (line {e.lineno}, column "
+            f"{kind} file {path} is not valid JSON (line {e.lineno}, column "
             f"{e.colno}: {e.msg})"
         )
 
@@ -392,9 +392,13 @@ _LAZY_GROUPS = {
 def _add_lazy_groups(argv: list[str]) -> None:
     import importlib
 
-    wanted = argv[1] if len(argv) > 1 else None
+    requested = argv[1] if len(argv) > 1 else None
     for name, (module_name, attribute) in _LAZY_GROUPS.items():
-        if wanted is not None and wanted != name and not wanted.startswith("-"):
+        if (
+            requested is not None
+            and requested != name
+            and not requested.startswith("-")
+        ):
             continue
         module = importlib.import_module(module_name)
         app.add_typer(getattr(module, attribute), name=name)
@@ -403,8 +407,8 @@ def _add_lazy_groups(argv: list[str]) -> None:
 def _add_up_command(argv: list[str]) -> None:
     # `vcwork up` imports the service supervisor only when it runs or when
     # the help lists the commands.
-    wanted = argv[1] if len(argv) > 1 else None
-    if wanted is None or wanted == "up" or wanted.startswith("-"):
+    requested = argv[1] if len(argv) > 1 else None
+    if requested is None or requested == "up" or requested.startswith("-"):
         from .system.cli import up
 
         app.command("up")(up)

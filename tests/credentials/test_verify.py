@@ -287,7 +287,7 @@ def test_every_mutation_is_reported_never_raised(signed: dict[str, Any]) -> None
 
 def test_presentation_of_many_similar_badges(issuer: Any, holder: Any) -> None:
     # Identical achievement structures in many named graphs give blank nodes
-    # that are related through several quads at once; canonicalization must
+    # that are related through several quads at once. Canonicalization must
     # not mistake that for a poison dataset.
     badges = []
     for index in range(24):

@@ -188,9 +188,7 @@ def test_rdfc_without_context_raises() -> None:
 
 
 def test_format_datetime_naive_is_utc() -> None:
-    assert (
-        format_datetime(datetime(2024, 1, 2, 3, 4, 5)) == "2024-01-02T03:04:05Z"
-    )
+    assert format_datetime(datetime(2024, 1, 2, 3, 4, 5)) == "2024-01-02T03:04:05Z"
 
 
 class _UpperCaseSuite:

@@ -3,7 +3,7 @@
 A receipt is a JSON document kept beside the credential, not a proof inside
 it. It contains the credential digest, the leaf index and inclusion path in the
 batch's Merkle tree, the batch's tree size and root, and the ``ledger``
-member that says where the root was written. See ``docs/anchoring.md``.
+member that records where the root was written. See ``docs/anchoring.md``.
 """
 
 from __future__ import annotations

@@ -273,7 +273,7 @@ class DidResolver:
         # Controlled Identifiers 1.0, "Retrieve Verification Method" step 10:
         # the method's controller must be the document it came from. A
         # document's own "controller" property names who may update the
-        # document; it does not let this document speak for another DID, so a
+        # document. It does not let this document speak for another DID, so a
         # method that claims another controller is rejected.
         if controller != document_id:
             raise DidResolutionError(

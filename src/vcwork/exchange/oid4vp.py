@@ -167,7 +167,7 @@ class CredentialQuery:
         query_id = _check_url_safe(f"{where}.id", value.get("id"))
         if value.get("format") != FORMAT_LDP_VC:
             raise Oid4vpError(
-                f"{where}.format is {value.get('format')!r}; vcwork answers only "
+                f"{where}.format is {value.get('format')!r}; vcwork supports only "
                 f"{FORMAT_LDP_VC!r} queries",
                 property=f"{where}.format",
                 value=value.get("format"),
@@ -343,7 +343,7 @@ class AuthorizationRequest:
     def from_claims(
         cls, claims: Any, *, now: datetime | None = None
     ) -> AuthorizationRequest:
-        """Validate Request Object claims as a wallet must before answering.
+        """Validate Request Object claims as a wallet must before it responds.
 
         Checks the response type and mode, the ``redirect_uri`` prefix (the
         ``client_id`` must be ``redirect_uri:`` plus the ``response_uri``),

@@ -7,9 +7,9 @@ numbers in comments refer to that document.
 
 An :class:`ActiveContext` never changes after it is built. Processing a local
 context on top of it is cached on the parent context, keyed by the local
-context (remote contexts by URL, inline ones by their canonical JSON text), so
-a credential's contexts, including the type-scoped and property-scoped ones,
-are processed once per process rather than once per node. The first context
+context (remote contexts by URL, inline ones by their canonical JSON text).
+So a credential's contexts, including the type-scoped and property-scoped
+ones, are processed once per process rather than once per node. The first context
 of every chain belongs to one document loader, so two loaders that serve
 different documents for the same URL never share results.
 """
@@ -83,9 +83,9 @@ MAX_REMOTE_CONTEXTS: Final = 10
 # distinct inline contexts or distinct undefined terms cannot grow memory
 # without limit. Beyond them, results are computed but not stored.
 MAX_DERIVED_CONTEXTS: Final = 256
-# The most entries one @context array may have. Real documents use a handful;
-# without a bound, a document repeating a context thousands of times costs
-# seconds of processing before any signature is checked.
+# The maximum number of entries in one @context array. Real documents use a
+# handful. Without a bound, a document that repeats a context thousands of
+# times costs seconds of processing before any signature is checked.
 MAX_CONTEXT_ENTRIES: Final = 64
 MAX_CACHED_IRIS: Final = 4096
 MAX_CACHED_IRI_CHECKS: Final = 65536

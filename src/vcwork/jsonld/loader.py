@@ -58,8 +58,8 @@ class BundledDocumentLoader:
 
     ``extra_documents`` maps further URLs to already-parsed documents (a DID
     document, a test fixture). ``allow_remote`` lists URL prefixes that
-    ``fetcher`` may load over the network; it is empty by default, so the
-    loader never touches the network unless a caller configures it.
+    ``fetcher`` may load over the network. It is empty by default, so the
+    loader uses the network only when a caller configures it.
     """
 
     def __init__(

@@ -341,7 +341,7 @@ def _hash_n_degree_quads_step(
         chosen_path = ""  # hndq.5.2
         chosen_issuer = issuer  # hndq.5.3: always replaced by the first permutation
         # A blank node related through several quads appears several times in
-        # its list; permutations that differ only in the order of such copies
+        # its list. Permutations that differ only in the order of such copies
         # give the same path, so each distinct order is tried once.
         for permutation in distinct_permutations(hash_to_related[related_hash]):
             state.spend_deep_iteration()

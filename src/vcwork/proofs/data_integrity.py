@@ -252,8 +252,8 @@ def matching_proofs(
             property=property,
             value=previous_proof,
         )
-    # Only string ids can be named; a proof whose id is an object or a list
-    # (malformed, or hostile) cannot match and must not break the set.
+    # Only string ids can be named. A proof whose id is an object or a list
+    # (malformed or hostile) cannot match, and must not break the lookup.
     known_ids = {
         proof_id for proof in all_proofs if isinstance(proof_id := proof.get("id"), str)
     }

@@ -28,7 +28,6 @@ class StatusListError(VcworkError):
     """Base of the errors that Bitstring Status List v1.0 names itself."""
 
 
-
 class StatusRetrievalError(StatusListError):
     """The status list credential could not be retrieved."""
 

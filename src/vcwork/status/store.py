@@ -2,7 +2,7 @@
 
 SQLite is the default (a file URL such as ``sqlite:///status.db``); the same
 code runs on PostgreSQL. Each list has at least 131,072 entries. An index is
-drawn at random from the unused ones (``secrets``), so its position tells
+drawn at random from the unused ones (``secrets``), so its position reveals
 nothing about when a credential was issued, and a new list opens when one is
 full.
 

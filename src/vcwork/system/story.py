@@ -3,7 +3,7 @@
 A construction pre-apprenticeship program (the issuer agent) enrols a
 cohort, records the competencies they demonstrate and issues their badges.
 One participant receives hers in the wallet over OpenID4VCI, the program
-anchors the batch, and an employer (the verifier agent) asks for proof over
+anchors the batch, and an employer (the verifier agent) requests proof over
 OpenID4VP. The program then revokes one badge, and the employer's next
 request shows it revoked. The participant also shares a link, and the
 program writes an outcomes report.
@@ -62,7 +62,7 @@ ANCHOR_LABEL = "Ledger anchor"
 
 @dataclass(frozen=True)
 class ResultPage:
-    """What an employer's result page shows: the verdict and each credential's checks."""
+    """The content of an employer's result page: the verdict and each credential's checks."""
 
     verdict: str
     rejection: str | None
@@ -102,7 +102,7 @@ def parse_result_page(page: str) -> ResultPage:
 
 @dataclass
 class StoryOutcome:
-    """What the story left behind: the pages to open and the files it wrote."""
+    """The pages to open and the files the story wrote."""
 
     urls: dict[str, str] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
@@ -176,8 +176,9 @@ class DemoStory:
         response = self.issuer.request(method, path, **kwargs)
         if response.status_code != expect:
             raise SystemRunError(
-                f"the issuer agent answered {method} {path} with HTTP "
-                f"{response.status_code} (expected {expect}): {response.text[:500]}"
+                f"the issuer agent returned HTTP "
+                f"{response.status_code} for {method} {path} (expected {expect}): "
+                f"{response.text[:500]}"
             )
         return response.json()
 
@@ -402,8 +403,8 @@ class DemoStory:
         if not links:
             raise SystemRunError("the verifier's request page shows no openid4vp link")
         self._detail(f"request page {request_page}")
-        # Only this run's badges: a data directory reused for another run
-        # already holds earlier copies.
+        # Only this run's badges, because a data directory reused for another
+        # run already contains earlier copies.
         picks = self.wallet.answer_request(
             links[0], wallet_ids=set(self.wallet_credentials)
         )
@@ -433,7 +434,7 @@ class DemoStory:
     def _check_first_result(self, result: ResultPage) -> None:
         if result.rejection:
             raise SystemRunError(
-                f"the verifier rejected the answer: {result.rejection}"
+                f"the verifier rejected the presentation: {result.rejection}"
             )
         if result.verdict != "verified":
             raise SystemRunError(

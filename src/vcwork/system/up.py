@@ -97,7 +97,7 @@ def port_is_free(port: int) -> bool:
 
 @dataclass(frozen=True)
 class SystemLayout:
-    """Where each service keeps its files inside one data directory."""
+    """The paths of each service's files inside one data directory."""
 
     data_dir: Path
 
@@ -129,7 +129,7 @@ class SystemLayout:
 
 @dataclass
 class ServiceProcess:
-    """One service: how to start it, where it answers, and its running process."""
+    """One service: its start command, its URL and its running process."""
 
     name: str
     command: Sequence[str]
@@ -308,10 +308,10 @@ class System:
         return self.layout.trust_list
 
     def start(self, *, timeout: float = START_TIMEOUT_SECONDS) -> None:
-        """Start every service and wait until each answers its health route.
+        """Start every service and wait until each responds on its health route.
 
         Raises :class:`SystemRunError` with the tail of the service's log when one
-        exits or does not answer within ``timeout`` seconds; the services
+        exits or does not respond within ``timeout`` seconds. The services
         already started are stopped first.
         """
         self.ports.check()
@@ -350,7 +350,7 @@ class System:
                     pass
                 if time.monotonic() > deadline:
                     raise SystemRunError(
-                        f"the {service.name} did not answer {url} in time; the end "
+                        f"the {service.name} did not respond at {url} in time; the end "
                         f"of {service.log_path}:\n{service.log_tail()}"
                     )
                 time.sleep(0.2)

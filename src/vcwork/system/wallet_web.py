@@ -72,7 +72,7 @@ class WalletWebClient:
         response = self.http.get(path, params=params or None)
         if response.status_code != 200:
             raise SystemRunError(
-                f"the wallet answered GET {path} with HTTP {response.status_code}: "
+                f"the wallet returned HTTP {response.status_code} for GET {path}: "
                 f"{_page_errors(response.text)}"
             )
         return response.text
@@ -87,7 +87,7 @@ class WalletWebClient:
         response = self.http.post(path, data=data)
         if response.status_code != 200:
             raise SystemRunError(
-                f"{what} failed: the wallet answered HTTP {response.status_code}: "
+                f"{what} failed: the wallet returned HTTP {response.status_code}: "
                 f"{_page_errors(response.text)}"
             )
         return response.text
